@@ -1,0 +1,33 @@
+"""The one command-line entry: ``mammofm <verb>``.
+
+Each part of mammofm owns one module here with a ``register(app)`` function that adds its
+verbs; heavy imports happen inside the verbs, so ``mammofm --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(
+    name="mammofm",
+    help="Breast-imaging foundation models: DICOM -> training data, BI-RADS reports, "
+    "Mammo-CLIP pretraining, multi-task benchmark.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: command modules, in the order their verbs appear in --help
+COMMAND_MODULES: tuple[str, ...] = ("demo", "preprocess", "synth", "reports", "models", "bench")
+
+_here = Path(__file__).parent
+for _name in COMMAND_MODULES:
+    if (_here / f"{_name}.py").exists():  # parts land one at a time
+        importlib.import_module(f"{__name__}.{_name}").register(app)
+
+
+def main() -> None:
+    app()
