@@ -21,7 +21,9 @@ app = typer.Typer(
 )
 
 #: command modules, in the order their verbs appear in --help
-COMMAND_MODULES: tuple[str, ...] = ("demo", "preprocess", "synth", "reports", "models", "bench")
+COMMAND_MODULES: tuple[str, ...] = (
+    "demo", "preprocess", "synth", "reports", "models", "downstream", "bench",
+)
 
 _here = Path(__file__).parent
 for _name in COMMAND_MODULES:
