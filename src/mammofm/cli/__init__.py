@@ -31,5 +31,13 @@ for _name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{_name}").register(app)
 
 
+@app.command("version")
+def version() -> None:
+    """Print the mammofm version."""
+    from mammofm import __version__
+
+    typer.echo(__version__)
+
+
 def main() -> None:
     app()
