@@ -20,6 +20,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """mammofm: run `mammofm <verb> --help` for each verb."""
+
+
 #: command modules, in the order their verbs appear in --help
 COMMAND_MODULES: tuple[str, ...] = (
     "demo", "preprocess", "synth", "reports", "models", "downstream", "bench",
