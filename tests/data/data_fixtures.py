@@ -71,3 +71,40 @@ def write_prepared(root: Path, *, annotations: bool = True, reports: bool = True
 
 
 
+
+
+def write_dicom(path: Path, pixels: np.ndarray, *, study_uid: str, series_uid: str,
+                sop_uid: str, patient_id: str = "anon", laterality: str | None = None,
+                view_meaning: str | None = None, image_laterality: bool = True) -> Path:
+    """A minimal uncompressed MG DICOM file (for adapters that read headers or masks)."""
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.sequence import Sequence
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.2"
+    meta.MediaStorageSOPInstanceUID = sop_uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds = Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, sop_uid
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.PatientID = study_uid, series_uid, patient_id
+    ds.Modality = "MG"
+    if laterality is not None:
+        if image_laterality:
+            ds.ImageLaterality = laterality
+        else:
+            ds.Laterality = laterality
+    if view_meaning is not None:
+        code = Dataset()
+        code.CodeMeaning = view_meaning
+        ds.ViewCodeSequence = Sequence([code])
+    pixels = np.ascontiguousarray(pixels)
+    ds.Rows, ds.Columns = pixels.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 8 * pixels.dtype.itemsize
+    ds.HighBit, ds.PixelRepresentation = ds.BitsStored - 1, 0
+    ds.PixelData = pixels.tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(path, enforce_file_format=True)
+    return path
