@@ -130,3 +130,13 @@ def blob_data() -> BlobDataset:
 def tiny_clip() -> TinyCLIP:
     torch.manual_seed(0)
     return TinyCLIP()
+
+
+@pytest.fixture()
+def make_tower():
+    """A factory of fresh stand-in towers (seeded)."""
+
+    def make(seed: int = 0) -> TinyTower:
+        torch.manual_seed(seed)
+        return TinyTower()
+    return make
