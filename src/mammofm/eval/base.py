@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 from mammofm.common.seed import derive_seed
 
 CATEGORIES: tuple[str, ...] = ("classification", "detection", "segmentation", "retrieval", "vqa")
-PROTOCOLS: tuple[str, ...] = ("frozen_linear", "light_head", "finetune", "zero_shot")
+#: "frozen": no adaptation at all (retrieval on frozen embeddings)
+PROTOCOLS: tuple[str, ...] = ("frozen_linear", "light_head", "finetune", "zero_shot", "frozen")
 SITES: tuple[str, ...] = ("internal", "external")
 
 
