@@ -1,0 +1,166 @@
+"""Pixel decoders, each the fallback of the others: dicomsdl, then pydicom with its plugins.
+
+``decode_stored`` returns the *stored values* (before any LUT) of a single-frame grayscale
+image. dicomsdl is the faster on the common syntaxes and decodes some 12-bit JPEG Extended
+files no pydicom plugin can; pydicom (gdcm, pylibjpeg-openjpeg/-libjpeg/-rle, pillow,
+pyjpegls) handles everything dicomsdl gets wrong. dicomsdl is only tried where it is known to
+be right: one frame, one sample, 8/16 bits allocated, and no signed value narrower than its
+container (dicomsdl does not sign-extend those); elsewhere it has returned wrong values or
+aborted the process (32-bit RLE), so it is never tried there.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pydicom.uid
+
+from .errors import DicomError
+from .header import DicomHeader, read_dataset
+
+#: a decoder: (path, header) -> 2-D array of stored values; raises on failure
+Decoder = Callable[[Path, DicomHeader], np.ndarray]
+#: a support check: header -> None when the decoder may be tried, else the reason it may not
+Support = Callable[[DicomHeader], str | None]
+
+
+def _dicomsdl_support(h: DicomHeader) -> str | None:
+    if not h.transfer_syntax or not pydicom.uid.UID(h.transfer_syntax).is_compressed:
+        # native pixel data: pydicom reads it as fast, and dicomsdl crashes on truncated files
+        return "native (uncompressed) pixel data"
+    if h.frames != 1 or h.samples_per_pixel != 1:
+        return "multi-frame or multi-sample"
+    if h.bits_allocated not in (8, 16):
+        return f"{h.bits_allocated} bits allocated"
+    if h.pixel_representation == 1 and (h.bits_stored or 0) < h.bits_allocated:
+        return "signed values narrower than their container"
+    return None
+
+
+def _decode_dicomsdl(path: Path, h: DicomHeader) -> np.ndarray:
+    import dicomsdl
+
+    dset = dicomsdl.open(str(path))
+    try:
+        return np.asarray(dset.pixelData(storedvalue=True))
+    finally:
+        del dset
+
+
+class NoPixelData(DicomError):
+    """The file is DICOM but holds no image (a report, a plan, a waveform...)."""
+
+
+def _no_pixels(h: DicomHeader) -> NoPixelData:
+    sop = str(h.dataset.get("SOPClassUID", "") or "")
+    name = pydicom.uid.UID(sop).name if sop else "unknown"
+    return NoPixelData(h.source_path, f"no pixel data: not an image (SOP class {name})")
+
+
+def _pydicom_decoder(plugin: str) -> Decoder:
+    def decode(path: Path, h: DicomHeader) -> np.ndarray:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = read_dataset(path, stop_before_pixels=False)
+        if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+            if any("delimiter" in str(w.message) for w in caught):
+                raise DicomError(path, "truncated file: the pixel data stops before its end "
+                                       "(end of file before the sequence delimiter)")
+            if h.rows is not None:
+                raise DicomError(path, "the header describes an image but the pixel data "
+                                       "element is missing (truncated or damaged file)")
+            raise _no_pixels(h)
+        if plugin:
+            ds.pixel_array_options(decoding_plugin=plugin)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom warns, then corrects (e.g. pixel rep.)
+            arr = ds.pixel_array
+        return arr.astype(arr.dtype.newbyteorder("="), copy=False)
+
+    return decode
+
+
+def _always(h: DicomHeader) -> str | None:
+    return None
+
+
+#: name -> (decoder, support check); "auto" tries them in this order
+DECODERS: dict[str, tuple[Decoder, Support]] = {
+    "dicomsdl": (_decode_dicomsdl, _dicomsdl_support),
+    "pydicom": (_pydicom_decoder(""), _always),  # pydicom tries each of its plugins in turn
+    "gdcm": (_pydicom_decoder("gdcm"), _always),
+    "pylibjpeg": (_pydicom_decoder("pylibjpeg"), _always),
+}
+AUTO_ORDER: tuple[str, ...] = ("dicomsdl", "pydicom")
+
+
+def _syntax_name(h: DicomHeader) -> str:
+    if not h.transfer_syntax:
+        return "unknown transfer syntax"
+    return pydicom.uid.UID(h.transfer_syntax).name
+
+
+def check_decodable(h: DicomHeader) -> None:
+    """Refuse, with the reason, what is not a single grayscale image."""
+    path = h.source_path
+    if h.rows is None and h.columns is None and h.bits_allocated is None:
+        raise _no_pixels(h)
+    if h.rows is None or h.columns is None or h.bits_allocated is None:
+        raise DicomError(path, "missing Rows, Columns or BitsAllocated")
+    if h.samples_per_pixel not in (None, 1):
+        raise DicomError(path, f"colour image ({h.photometric}, {h.samples_per_pixel} samples "
+                               "per pixel), not a grayscale mammogram")
+    if h.photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        raise DicomError(path, f"unsupported photometric interpretation {h.photometric}")
+    if h.frames != 1:
+        raise DicomError(path, f"multi-frame image ({h.frames} frames) is not supported")
+
+
+def _check_shape(arr: np.ndarray, h: DicomHeader) -> str | None:
+    if arr.ndim != 2 or arr.shape != (h.rows, h.columns):
+        return f"decoded shape {arr.shape} is not Rows x Columns ({h.rows}, {h.columns})"
+    if arr.dtype.kind not in "uif":
+        return f"decoded dtype {arr.dtype}"
+    return None
+
+
+def decode_stored(h: DicomHeader, decoder: str = "auto") -> tuple[np.ndarray, str]:
+    """Decode the stored values of the image ``h`` describes; (array, decoder name).
+
+    ``decoder`` is "auto" (fastest decoder known to be right, then the others) or a name in
+    DECODERS. Every decoder's failure is kept, and the DicomError lists them all."""
+    check_decodable(h)
+    path = Path(h.source_path)
+    if decoder == "auto":
+        names = list(AUTO_ORDER)
+    elif decoder in DECODERS:
+        names = [decoder]
+    else:
+        raise ValueError(f"unknown decoder {decoder!r}; known: auto, {', '.join(DECODERS)}")
+    failures: list[str] = []
+    for name in names:
+        fn, support = DECODERS[name]
+        why_not = support(h)
+        if why_not:
+            failures.append(f"{name}: not tried ({why_not})")
+            continue
+        try:
+            arr = fn(path, h)
+        except NoPixelData:
+            raise
+        except DicomError as exc:
+            failures.append(f"{name}: {exc.cause}")
+            continue
+        except Exception as exc:  # decoders raise RuntimeError, ValueError, DicomException...
+            msg = " ".join(str(exc).split()) or type(exc).__name__
+            failures.append(f"{name}: {msg[:300]}")
+            continue
+        bad = _check_shape(arr, h)
+        if bad:
+            failures.append(f"{name}: {bad}")
+            continue
+        return arr, name
+    raise DicomError(path, f"cannot decode {_syntax_name(h)} pixel data; " + "; ".join(failures))
