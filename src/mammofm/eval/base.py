@@ -44,8 +44,8 @@ class Budget:
     head_epochs: int = 40
     head_steps: int = 150
     head_lr: float = 3e-3
-    #: end-to-end fine-tuning of encoder + head
-    finetune_steps: int = 40
+    #: end-to-end fine-tuning of encoder + head (mammofm.adapt.finetune)
+    finetune_epochs: int = 2
     finetune_lr: float = 3e-4
     #: bootstrap resamples for the 95% confidence intervals
     bootstrap: int = 200
