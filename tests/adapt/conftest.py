@@ -54,12 +54,12 @@ class TinyCLIP(nn.Module):
         super().__init__()
         self.visual = TinyTower()
         self.text = HashText()
-        self.image_proj = nn.Linear(self.visual.num_features, embed_dim, bias=False)
+        self.image_projection = nn.Linear(self.visual.num_features, embed_dim, bias=False)
         self.text_proj = nn.Linear(24, embed_dim, bias=False)
         self.logit_scale = nn.Parameter(torch.tensor(float(np.log(10.0))))
 
     def encode_image(self, x: torch.Tensor, normalize: bool = True) -> torch.Tensor:
-        z = self.image_proj(self.visual(x))
+        z = self.image_projection(self.visual(x))
         return nn.functional.normalize(z, dim=-1) if normalize else z
 
     def encode_text(self, texts: list[str], normalize: bool = True) -> torch.Tensor:

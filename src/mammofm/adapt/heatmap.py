@@ -1,0 +1,198 @@
+"""Text-prompted localisation heatmaps (Mammo-FActOR-like) and the pointing game.
+
+Two ways to turn "where does this image look like the prompt?" into a map:
+
+``dense`` (default): every cell of the coarsest feature map (the map the tower pools, timm's
+``forward_features``) is passed alone through the tower's pooled head (for a timm CNN, pooling
+a 1x1 map is the identity, so this is the head's per-location output) and the CLIP image
+projection, giving one joint-space embedding per cell; the heatmap is its cosine similarity to
+the prompt embedding. Where the head is plain average pooling (EfficientNet), this is exactly
+the projected feature map, whose mean is the image embedding before normalisation.
+
+``gradcam``: Grad-CAM of the image-text similarity with respect to the same map (ReLU of the
+gradient-weighted channel sum), for towers whose head is not applicable per location.
+
+With ``contrast`` the map is sim(finding present) - sim(finding absent) per cell (the two
+prompt-ensemble classes of a zero-shot task), which cancels what both prompts share ("breast").
+Maps are upsampled bilinearly to the image size. The pointing game counts an image as a hit
+when the heatmap's maximum (inside the breast, where pixels are non-zero) falls in one of the
+ground-truth boxes of that finding (preprocessed frame, pixel-edge coordinates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .prompts import ZeroShotTask, get_task
+from .zeroshot import class_embeddings
+
+Method = Literal["dense", "gradcam"]
+
+
+def _parts(model: nn.Module) -> tuple[nn.Module, object, object, nn.Module]:
+    """(tower, map fn, pooled-head fn, image projection) of a CLIP model.
+
+    The map is the tower's own pre-pool map when it wraps a timm trunk (``visual.trunk``), else
+    the coarsest map of the contract's ``forward_features`` pooled by a spatial mean.
+    """
+    tower = model.visual
+    proj = getattr(model, "image_projection", None)
+    if proj is None:
+        raise TypeError(f"{type(model).__name__} has no image_projection: not a MammoCLIP")
+    trunk = getattr(tower, "trunk", None)
+    if trunk is not None and hasattr(trunk, "forward_head"):
+        def fmap(x: torch.Tensor) -> torch.Tensor:
+            return trunk.forward_features(tower.normalize(x))
+
+        def head(m: torch.Tensor) -> torch.Tensor:
+            return trunk.forward_head(m, pre_logits=True)
+    else:
+        def fmap(x: torch.Tensor) -> torch.Tensor:
+            return tower.forward_features(x)[-1]
+
+        def head(m: torch.Tensor) -> torch.Tensor:
+            return m.mean(dim=(2, 3))
+    return tower, fmap, head, proj
+
+
+def _dense_embeddings(fm: torch.Tensor, head: object, proj: nn.Module) -> torch.Tensor:
+    """(B, C, h, w) map -> (B, h, w, E) normalised per-cell embeddings."""
+    b, c, h, w = fm.shape
+    cells = fm.permute(0, 2, 3, 1).reshape(b * h * w, c, 1, 1)
+    z = proj(head(cells))  # type: ignore[operator]
+    return F.normalize(z, dim=-1).reshape(b, h, w, -1)
+
+
+def text_heatmaps(model: nn.Module, images: torch.Tensor, text_emb: torch.Tensor,
+                  *, method: Method = "dense", negative_emb: torch.Tensor | None = None
+                  ) -> torch.Tensor:
+    """(B, H, W) maps of ``images`` (B, C, H, W) for per-image prompt embeddings (B, E)
+    (or one (E,) for all); ``negative_emb`` is subtracted (contrast) when given."""
+    tower, fmap, head, proj = _parts(model)
+    was_training = model.training
+    model.eval()
+    b = images.shape[0]
+    t = text_emb.expand(b, -1) if text_emb.ndim == 1 else text_emb
+    n = None if negative_emb is None else (
+        negative_emb.expand(b, -1) if negative_emb.ndim == 1 else negative_emb)
+    try:
+        if method == "dense":
+            with torch.no_grad():
+                cells = _dense_embeddings(fmap(images), head, proj)  # (B, h, w, E)
+                heat = torch.einsum("bhwe,be->bhw", cells, t)
+                if n is not None:
+                    heat = heat - torch.einsum("bhwe,be->bhw", cells, n)
+        elif method == "gradcam":
+            with torch.enable_grad():
+                fm = fmap(images).detach().requires_grad_(True)
+                z = F.normalize(proj(head(fm)), dim=-1)  # type: ignore[operator]
+                sim = (z * t).sum(-1)
+                if n is not None:
+                    sim = sim - (z * n).sum(-1)
+                (grad,) = torch.autograd.grad(sim.sum(), fm)
+            weights = grad.mean(dim=(2, 3), keepdim=True)
+            heat = F.relu((weights * fm.detach()).sum(1))
+        else:
+            raise ValueError(f"unknown heatmap method {method!r} (dense or gradcam)")
+    finally:
+        model.train(was_training)
+    return F.interpolate(heat[:, None].float(), size=images.shape[-2:], mode="bilinear",
+                         align_corners=False)[:, 0]
+
+
+def heatmap_peak(heatmap: np.ndarray, region: np.ndarray | None = None) -> tuple[float, float]:
+    """(x, y) pixel centre of the maximum of an (H, W) map, inside ``region`` if given."""
+    h = np.asarray(heatmap, dtype=np.float64)
+    if region is not None and np.any(region):
+        h = np.where(region, h, -np.inf)
+    iy, ix = np.unravel_index(int(np.argmax(h)), h.shape)
+    return ix + 0.5, iy + 0.5
+
+
+def point_in_boxes(x: float, y: float, boxes: np.ndarray, tolerance: float = 0.0) -> bool:
+    """Whether (x, y) lies in any (x0, y0, x1, y1) box grown by ``tolerance`` pixels."""
+    b = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    t = tolerance
+    return bool(np.any((b[:, 0] - t <= x) & (x <= b[:, 2] + t)
+                       & (b[:, 1] - t <= y) & (y <= b[:, 3] + t)))
+
+
+def pointing_game(heatmaps: Sequence[np.ndarray], boxes: Sequence[np.ndarray],
+                  regions: Sequence[np.ndarray | None] | None = None,
+                  tolerance: float = 0.0) -> np.ndarray:
+    """Hit (True) / miss per image: the peak of each heatmap lies in one of its boxes."""
+    regions = regions if regions is not None else [None] * len(heatmaps)
+    if not (len(heatmaps) == len(boxes) == len(regions)):
+        raise ValueError(f"{len(heatmaps)} heatmaps, {len(boxes)} box sets, "
+                         f"{len(regions)} regions")
+    return np.array([point_in_boxes(*heatmap_peak(h, r), b, tolerance)
+                     for h, b, r in zip(heatmaps, boxes, regions)], dtype=bool)
+
+
+@dataclass
+class PointingResult:
+    hits: np.ndarray  # (N,) bool
+    image_ids: list[str]
+    method: str
+
+    @property
+    def accuracy(self) -> float:
+        return float(self.hits.mean()) if len(self.hits) else float("nan")
+
+
+def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
+                          annotations: pd.DataFrame, task: str | ZeroShotTask = "mass", *,
+                          kind: str | None = None, method: Method = "dense",
+                          contrast: bool = True, batch_size: int = 16,
+                          breast_threshold: float = 0.02, tolerance: float = 0.0,
+                          max_images: int | None = None) -> PointingResult:
+    """Pointing game of one finding over the images of ``dataset`` that have boxes of it.
+
+    ``dataset`` items follow the MammoImageDataset contract (``image``, ``image_id``,
+    ``laterality``); boxes come from ``annotations`` (preprocessed frame) rows whose ``kind``
+    is ``kind`` (default: the task's label). The prompt is the task's "present" ensemble for
+    the image's side (minus the "absent" one with ``contrast``).
+    """
+    t = get_task(task)
+    kind = kind or t.label
+    ann = annotations[annotations["kind"].astype(str) == kind]
+    ann = ann[ann[["x0", "y0", "x1", "y1"]].notna().all(axis=1)]
+    by_image = {str(k): g[["x0", "y0", "x1", "y1"]].to_numpy(float)
+                for k, g in ann.groupby(ann["image_id"].astype(str))}
+    ids = _dataset_ids(dataset)
+    todo = [i for i, iid in enumerate(ids) if iid in by_image]
+    if max_images is not None:
+        todo = todo[:max_images]
+    cls = {side: torch.from_numpy(class_embeddings(model, t.prompts(side))).float()
+           for side in ("L", "R")}
+    hits: list[bool] = []
+    done: list[str] = []
+    for start in range(0, len(todo), batch_size):
+        items = [dataset[i] for i in todo[start:start + batch_size]]
+        x = torch.stack([it["image"] for it in items])
+        sides = [str(it.get("laterality", "L")) if str(it.get("laterality")) in ("L", "R")
+                 else "L" for it in items]
+        pos = torch.stack([cls[s][1] for s in sides])
+        neg = torch.stack([cls[s][0] for s in sides]) if contrast else None
+        maps = text_heatmaps(model, x, pos, method=method, negative_emb=neg).numpy()
+        regions = [(it["image"].amax(0) > breast_threshold).numpy() for it in items]
+        boxes = [by_image[str(it["image_id"])] for it in items]
+        hits += pointing_game(list(maps), boxes, regions, tolerance).tolist()
+        done += [str(it["image_id"]) for it in items]
+    return PointingResult(np.array(hits, dtype=bool), done, method)
+
+
+def _dataset_ids(dataset: torch.utils.data.Dataset) -> list[str]:
+    """image_id of every item, from the dataset's manifest when it has one (no image reads)."""
+    manifest = getattr(dataset, "manifest", None)
+    if isinstance(manifest, pd.DataFrame) and "image_id" in manifest.columns:
+        return manifest["image_id"].astype(str).tolist()
+    return [str(dataset[i]["image_id"]) for i in range(len(dataset))]  # type: ignore[arg-type]
