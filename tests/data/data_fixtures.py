@@ -8,7 +8,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
-import pytest
 
 from mammofm.birads import Breast, Exam, Finding, FindingKind, Laterality, Pathology
 from mammofm.common.manifest import write_manifest

@@ -233,3 +233,11 @@ def as_path(root: str | os.PathLike[str]) -> Path:
     if not p.is_dir():
         raise AdapterError(f"{p}: dataset folder not found")
     return p
+
+
+#: datasets whose licence restricts what may be done with models trained on them; trainers
+#: check ``manifest["dataset"]`` against this before saving or releasing a model.
+LICENCE_NOTES: dict[str, str] = {
+    "embed": ("EMBED licence: models trained on EMBED data may not be released or shared "
+              "outside the licensee; keep such models private."),
+}
