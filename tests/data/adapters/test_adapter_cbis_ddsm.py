@@ -86,3 +86,12 @@ def test_cbis_metadata_csv_route(tmp_path: Path) -> None:
     a = res.annotations.set_index("image_id")
     assert tuple(a.loc[SE1 + ".1", ["x0", "y0", "x1", "y1"]]) == (5.0, 10.0, 12.0, 20.0)
     assert a.loc[SE1 + ".1", "mask_path"] == ""          # no work_dir: no mask files
+
+
+def test_cbis_bad_path_row_is_recorded_and_skipped(tmp_path: Path) -> None:
+    root = write_cbis(tmp_path / "cbis")
+    (root / "calc_case_description_train_set.csv").write_text(
+        CALC.replace(f"Calc-Training_P_00001_RIGHT_MLO/{ST2}/{SE2}/000000.dcm", "N/A"))
+    res = load_adapter("cbis_ddsm").read(root)
+    assert len(res.errors) == 1 and "calc_case_description_train_set.csv: row 2" in res.errors[0]
+    assert list(res.manifest["image_id"]) == [SE1 + ".1"]

@@ -55,3 +55,14 @@ def test_embed_missing_column(tmp_path: Path) -> None:
     with pytest.warns(UserWarning), pytest.raises(AdapterError,
                                                   match=r"metadata.csv.*'ROI_coords'"):
         load_adapter("embed").read(root)
+
+
+def test_embed_bad_roi_is_recorded_and_image_kept(tmp_path: Path) -> None:
+    root = write_embed(tmp_path / "embed")
+    (root / "EMBED_OpenData_metadata.csv").write_text(
+        METADATA.replace('"[[90, 40, 170, 110]]"', '"[[90, 40, 170]]"'))
+    with pytest.warns(UserWarning):
+        res = load_adapter("embed").read(root)
+    assert len(res.errors) == 1 and "metadata.csv: row 3" in res.errors[0]
+    assert "1.2.826.0.1.2" in set(res.manifest["image_id"])
+    assert "1.2.826.0.1.2" not in set(res.annotations["image_id"])

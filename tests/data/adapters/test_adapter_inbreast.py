@@ -99,11 +99,12 @@ def test_inbreast_csv_dicom_names_and_rois(tmp_path: Path) -> None:
     assert any("Spiculated Region" in n for n in res.notes)
 
 
-def test_inbreast_bad_plist_and_missing_column(tmp_path: Path) -> None:
+def test_inbreast_bad_plist_is_recorded_and_the_rest_read(tmp_path: Path) -> None:
     root = write_inbreast(tmp_path / "inb")
     (root / "AllXML" / "22678646.xml").write_text("<plist><dict><key>Images</key>")
-    with pytest.raises(AdapterError, match="22678646.xml"):
-        load_adapter("inbreast").read(root)
+    res = load_adapter("inbreast").read(root)
+    assert len(res.errors) == 1 and "22678646.xml" in res.errors[0]
+    assert len(res.manifest) == 3 and set(res.annotations["image_id"]) == {"22678622"}
     (root / "INbreast.csv").write_text(CSV.replace("Bi-Rads", "BiRads"))
     with pytest.raises(AdapterError, match=r"INbreast.csv.*'Bi-Rads'"):
         load_adapter("inbreast").read(root)

@@ -61,3 +61,12 @@ def test_vindr_missing_column_names_file_and_column(tmp_path: Path) -> None:
     (root / "breast-level_annotations.csv").write_text(BREAST.replace("breast_density", "dens"))
     with pytest.raises(AdapterError, match=r"breast-level_annotations.csv.*'breast_density'"):
         load_adapter("vindr").read(root)
+
+
+def test_vindr_bad_category_row_is_recorded_and_skipped(tmp_path: Path) -> None:
+    root = write_vindr(tmp_path / "vindr")
+    bad = FINDING.replace("['Global Asymmetry']", "\"['Global Asymmetry'\"")
+    (root / "finding_annotations.csv").write_text(bad)
+    res = load_adapter("vindr").read(root)
+    assert len(res.errors) == 1 and "finding_annotations.csv: row 7" in res.errors[0]
+    assert "asymmetry" not in set(res.annotations["kind"]) and len(res.annotations) == 3

@@ -39,6 +39,8 @@ class AdapterResult:
     licence_note: str | None = None
     #: what was read but could not be mapped (e.g. "shape 'ROUND_AND_REGULAR': 3 rows")
     notes: list[str] = field(default_factory=list)
+    #: rows or files that could not be read ("FILE: row N: cause"); the rest was read
+    errors: list[str] = field(default_factory=list)
 
 
 class Adapter(Protocol):
@@ -216,7 +218,8 @@ class ExamBuilder:
 
 def finish(dataset: str, rows: list[dict[str, Any]], exams: dict[str, Exam],
            annotations: list[dict[str, Any]], *, overrides: pd.DataFrame | None = None,
-           licence_note: str | None = None, notes: list[str] | None = None) -> AdapterResult:
+           licence_note: str | None = None, notes: list[str] | None = None,
+           errors: list[str] | None = None) -> AdapterResult:
     """Assemble an AdapterResult: manifest with labels attached, annotation table."""
     manifest = to_frame(rows) if rows else to_frame([])
     manifest = attach_labels(manifest, exams, overrides=overrides)
@@ -225,7 +228,8 @@ def finish(dataset: str, rows: list[dict[str, Any]], exams: dict[str, Exam],
         ann[c] = pd.to_numeric(ann[c], errors="coerce").astype(float)
     ann["finding_index"] = pd.to_numeric(ann["finding_index"], errors="coerce").astype("Int64")
     ann["mask_path"] = ann["mask_path"].fillna("").astype(str)
-    return AdapterResult(manifest, exams, ann, dataset, licence_note, list(notes or []))
+    return AdapterResult(manifest, exams, ann, dataset, licence_note, list(notes or []),
+                         list(errors or []))
 
 
 def as_path(root: str | os.PathLike[str]) -> Path:

@@ -127,6 +127,7 @@ class CBISDDSM:
         annotations: list[dict[str, Any]] = []
         lesions: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         per_image: dict[str, int] = defaultdict(int)
+        errors: list[str] = []
         for path in present:
             is_mass = path.name.startswith("mass")
             table = read_csv(path, ())
@@ -139,7 +140,11 @@ class CBISDDSM:
                 if lat is None or view is None:
                     raise AdapterError(f"{path}: row {line}: cannot read laterality/view "
                                        f"{r['left or right breast']!r}/{r['image view']!r}")
-                _case, study_uid, series_uid = csv_uids(r["image file path"], path, line)
+                try:
+                    _case, study_uid, series_uid = csv_uids(r["image file path"], path, line)
+                except AdapterError as exc:  # record the row and carry on
+                    errors.append(str(exc))
+                    continue
                 image = images.get(series_uid)
                 if image is None:
                     image = self._image(index, pid, lat, view, study_uid, series_uid, split)
@@ -177,8 +182,12 @@ class CBISDDSM:
                 lesion["assessments"].append(assessment(r["assessment"]))
                 box, mask_path = (None, "")
                 if read_masks and image["status"] == "ok":
-                    box, mask_path = self._mask(index, r["ROI mask file path"], path, line, image,
-                                                per_image[image_id], work_dir)
+                    try:
+                        box, mask_path = self._mask(index, r["ROI mask file path"], path, line,
+                                                    image, per_image[image_id], work_dir)
+                    except Exception as exc:  # noqa: BLE001 - pixel decoders raise anything
+                        errors.append(f"{path}: row {line}: ROI mask unusable "
+                                      f"({type(exc).__name__}: {exc})")
                 annotations.append({
                     "image_id": image_id, "study_id": pid, "laterality": lat, "view": view,
                     "finding_index": per_image[image_id], "kind": kind,
@@ -196,7 +205,7 @@ class CBISDDSM:
         missing = sum(r["status"] != "ok" for r in rows)
         if missing:
             notes.append(f"{missing} image series not found under {root}")
-        return finish(self.name, rows, exams.build(), annotations, notes=notes)
+        return finish(self.name, rows, exams.build(), annotations, notes=notes, errors=errors)
 
     def _image(self, index: SeriesIndex, pid: str, lat: str, view: str, study_uid: str,
                series_uid: str, split: str) -> dict[str, Any]:

@@ -179,7 +179,7 @@ class EMBED:
                 if sev in PATHOLOGY:
                     m = 1.0 if PATHOLOGY[sev] == Pathology.malignant else 0.0
                     malignant[(acc, lat)] = max(malignant.get((acc, lat), 0.0), m)
-        rows, annotations, notes = [], [], []
+        rows, annotations, notes, errors = [], [], [], []
         dropped_boxes = 0
         for line, (_, r) in enumerate(mtab.iterrows(), 2):
             if image_types and _code(r["FinalImageType"]) not in image_types:
@@ -200,7 +200,12 @@ class EMBED:
             kinds = box_kinds.get((acc, lat or ""), [])
             kind = kinds[0] if len(set(kinds)) == 1 else (
                 FindingKind.mass.value if FindingKind.mass.value in kinds else None)
-            for n, (x0, y0, x1, y1) in enumerate(parse_roi_coords(r["ROI_coords"], mpath, line)):
+            try:
+                rois = parse_roi_coords(r["ROI_coords"], mpath, line)
+            except AdapterError as exc:  # record the row's boxes as unreadable, keep the image
+                errors.append(str(exc))
+                rois = []
+            for n, (x0, y0, x1, y1) in enumerate(rois):
                 if kind is None:
                     dropped_boxes += 1
                     continue
@@ -215,7 +220,7 @@ class EMBED:
                            for (s, lat), v in malignant.items()],
                           columns=["study_id", "laterality", "malignant"])
         return finish(self.name, rows, exams.build(), annotations, overrides=ov,
-                      licence_note=note, notes=notes)
+                      licence_note=note, notes=notes, errors=errors)
 
 
 def _one(root: Path, word: str) -> Path:

@@ -100,7 +100,7 @@ class INbreast:
                        None)
         exams = ExamBuilder()
         unmapped = Unmapped()
-        rows, annotations, notes = [], [], []
+        rows, annotations, notes, errors = [], [], [], []
         counts: dict[tuple[str, str], dict[tuple[str, tuple], dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int)))
         for line, (_, r) in enumerate(table.iterrows(), 2):
@@ -132,7 +132,12 @@ class INbreast:
                 continue
             size = (header.rows, header.columns) if header and header.rows else None
             n = 0
-            for roi_name, pts in read_rois(xml):
+            try:
+                rois = read_rois(xml)
+            except AdapterError as exc:  # one bad annotation file: record it and carry on
+                errors.append(str(exc))
+                continue
+            for roi_name, pts in rois:
                 got = roi_kind(roi_name)
                 if got is None:
                     unmapped.add("ROI Name", roi_name)
@@ -170,4 +175,4 @@ class INbreast:
         missing = sum(r["status"] != "ok" for r in rows)
         if missing:
             notes.append(f"{missing} image(s) without a DICOM under {root}")
-        return finish(self.name, rows, exams.build(), annotations, notes=notes)
+        return finish(self.name, rows, exams.build(), annotations, notes=notes, errors=errors)

@@ -112,13 +112,19 @@ class VinDrMammo:
         # features named in the same row as a kind belong to that kind's finding
         features: dict[tuple[str, str, tuple[str, Any]], set[str]] = defaultdict(set)
         per_image: dict[str, int] = defaultdict(int)
+        errors: list[str] = []
         if fpath.is_file():
             finding = read_csv(fpath, FINDING_COLUMNS)
             for line, (_, r) in enumerate(finding.iterrows(), 2):
                 sid, lat = str(r["study_id"]), str(r["laterality"]).strip().upper()
                 view = str(r["view_position"]).strip().upper()
                 kinds, feats = [], []
-                for cat in parse_categories(r["finding_categories"], fpath, line):
+                try:
+                    categories = parse_categories(r["finding_categories"], fpath, line)
+                except AdapterError as exc:  # record the row and carry on
+                    errors.append(str(exc))
+                    continue
+                for cat in categories:
                     if cat.strip().lower() == _NO_FINDING:
                         continue
                     got = category(cat)
@@ -167,4 +173,4 @@ class VinDrMammo:
              for s, lat in sorted(suspicious_calc)],
             columns=["study_id", "laterality", "suspicious_calcification"])
         return finish(self.name, rows, exams.build(), annotations, overrides=overrides,
-                      notes=notes)
+                      notes=notes, errors=errors)
