@@ -1,0 +1,178 @@
+"""Many images: parallel over processes, rich progress, resumable, failures recorded.
+
+A failed file becomes a manifest row with its reason and the run goes on. A worker process
+that dies (a decoder crashing in C) is replaced, and the files it may have held are re-run one
+at a time in their own process, so only the file that crashes is marked failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mammofm.common.atomic import atomic_write_text
+from mammofm.common.manifest import to_frame, write_manifest
+
+from .config import PreprocessConfig
+from .pipeline import _failed_row, process_image
+
+#: file suffixes taken from a source folder ('' = no suffix, common for DICOM)
+DICOM_SUFFIXES: tuple[str, ...] = (".dcm", ".dicom", ".dic", "")
+MANIFEST_STEM = "manifest"
+
+
+def find_sources(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
+                 ) -> list[Path]:
+    """Files to process: folders are searched recursively for DICOM suffixes (hidden files
+    skipped); files given by name are taken as they are. Sorted, de-duplicated."""
+    items = [sources] if isinstance(sources, str | os.PathLike) else list(sources)
+    found: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if f.is_file() and f.suffix.lower() in DICOM_SUFFIXES and not any(
+                        part.startswith(".") for part in rel.parts):
+                    found.append(f.resolve())
+        else:
+            found.append(p.resolve())
+    seen: set[Path] = set()
+    return [f for f in found if not (f in seen or seen.add(f))]  # type: ignore[func-returns-value]
+
+
+@dataclass
+class RunSummary:
+    total: int = 0
+    ok: int = 0
+    failed: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    manifest: str = ""
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def images_per_second(self) -> float:
+        done = self.total - self.reused
+        return done / self.seconds if self.seconds > 0 else 0.0
+
+
+def _worker_init() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)  # one process = one core; parallelism comes from processes
+
+
+def _run_one(args: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    path, out_dir, cfg = args
+    return process_image(path, out_dir, PreprocessConfig.from_dict(cfg))
+
+
+def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig) -> tuple[dict[str, Any], bool]:
+    """Run one file in a fresh process; a crash there becomes a failed row for that file."""
+    with ProcessPoolExecutor(1, initializer=_worker_init) as pool:
+        try:
+            return pool.submit(_run_one, (str(path), str(out_dir), cfg.to_dict())).result()
+        except BrokenProcessPool:
+            return _failed_row(path, None, f"{path}: the decoder crashed the worker process",
+                               cfg), False
+
+
+def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    return Progress(TextColumn("preprocess"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
+                    disable=not enabled, transient=False)
+
+
+def _mark_duplicates(rows: list[dict[str, Any]]) -> None:
+    first: dict[str, str] = {}
+    for r in rows:
+        if r.get("status") != "ok":
+            continue
+        iid = str(r.get("image_id"))
+        if iid in first:
+            r.update(status="failed", image_path="",
+                     error=f"{r['source_path']}: duplicate image_id (SOPInstanceUID) {iid}, "
+                           f"already taken from {first[iid]}")
+        else:
+            first[iid] = str(r["source_path"])
+
+
+def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+                   out_dir: str | os.PathLike[str], config: PreprocessConfig | None = None,
+                   workers: int | None = None, progress: bool = True) -> pd.DataFrame:
+    """Preprocess every DICOM in ``sources`` into ``out_dir`` (images/*.png + manifest).
+
+    Returns the manifest (one row per source, in source order); ``df.attrs['summary']`` is a
+    :class:`RunSummary`. Files finished by an earlier run with the same configuration are
+    reused, so a killed run started again completes the rest with identical bytes."""
+    cfg = config or PreprocessConfig()
+    n_workers = max(1, int(workers if workers is not None else cfg.workers))
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    files = find_sources(sources)
+    atomic_write_text(out / "preprocess_config.json",
+                      json.dumps(cfg.to_dict() | {"workers": None}, indent=2, sort_keys=True))
+    t0 = time.perf_counter()
+    results: dict[int, tuple[dict[str, Any], bool]] = {}
+    todo = list(range(len(files)))
+    with _progress(progress, len(files)) as bar:
+        task = bar.add_task("preprocess", total=len(files), rate="")
+
+        def done(i: int, res: tuple[dict[str, Any], bool]) -> None:
+            results[i] = res
+            el = time.perf_counter() - t0
+            bar.update(task, advance=1, rate=f"{len(results) / el:.1f} img/s" if el else "")
+
+        if n_workers == 1:
+            for i in todo:
+                done(i, process_image(files[i], out, cfg))
+        else:
+            todo = _run_pool(files, todo, out, cfg, n_workers, done)
+            for i in todo:  # only after a worker crash: one at a time, each in its own process
+                done(i, _isolated(files[i], out, cfg))
+    rows = [results[i][0] for i in range(len(files))]
+    _mark_duplicates(rows)
+    df = to_frame(rows)
+    manifest = out / f"{MANIFEST_STEM}.{cfg.manifest_format}"
+    write_manifest(df, manifest, cfg.manifest_format)
+    ok = int((df["status"] == "ok").sum()) if len(df) else 0
+    summary = RunSummary(total=len(files), ok=ok, failed=len(files) - ok,
+                         reused=sum(1 for r in results.values() if r[1]),
+                         seconds=time.perf_counter() - t0, manifest=str(manifest),
+                         failures=[(r["source_path"], r["error"]) for r in rows
+                                   if r.get("status") != "ok"])
+    df.attrs["summary"] = summary
+    return df
+
+
+def _run_pool(files: list[Path], todo: Iterable[int], out: Path, cfg: PreprocessConfig,
+              n_workers: int, done: Any) -> list[int]:
+    """Run ``todo`` in a pool; return the indices left unfinished by a worker crash."""
+    pending = list(todo)
+    cfg_d = cfg.to_dict()
+    with ProcessPoolExecutor(n_workers, initializer=_worker_init) as pool:
+        futures: dict[Future, int] = {
+            pool.submit(_run_one, (str(files[i]), str(out), cfg_d)): i for i in pending}
+        left: list[int] = []
+        from concurrent.futures import as_completed
+
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                done(i, fut.result())
+            except BrokenProcessPool:
+                left.append(i)
+    return sorted(left)
