@@ -57,7 +57,7 @@ def csv_uids(path_value: str, csv_path: Path, line: int) -> tuple[str, str, str]
 class SeriesIndex:
     """Series UID -> DICOM files, from NBIA metadata.csv or from headers."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, progress: bool = False) -> None:
         self.root = root
         self.by_series: dict[str, list[Path]] = defaultdict(list)
         self._headers: dict[Path, DicomHeader | None] = {}
@@ -70,7 +70,7 @@ class SeriesIndex:
                 self.by_series[str(r["Series UID"]).strip()] = sorted(
                     p for p in folder.glob("*.dcm")) if folder.is_dir() else []
         else:
-            headers, _bad = index_headers(dicom_files(root))
+            headers, _bad = index_headers(dicom_files(root), progress=progress)
             for h in headers:
                 self.by_series[h.series_uid].append(h.path)
                 self._headers[h.path] = h
@@ -112,7 +112,7 @@ class CBISDDSM:
     name = "cbis_ddsm"
 
     def read(self, root: Path, *, work_dir: Path | None = None, read_masks: bool = True,
-             **options: Any) -> AdapterResult:
+             progress: bool = False, **options: Any) -> AdapterResult:
         """``work_dir``: where lesion masks are written as PNG (original frame); without it
         boxes are still read from the masks but mask_path stays empty."""
         root = as_path(root)
@@ -120,7 +120,7 @@ class CBISDDSM:
         if not present:
             raise AdapterError(f"{root / FILES[0]}: file not found (nor the other CBIS-DDSM "
                                "case description CSVs)")
-        index = SeriesIndex(root)
+        index = SeriesIndex(root, progress=progress)
         unmapped = Unmapped()
         exams = ExamBuilder()
         images: dict[str, dict[str, Any]] = {}

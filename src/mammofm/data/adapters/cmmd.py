@@ -47,11 +47,12 @@ def _kinds(value: Any) -> list[str]:
 class CMMD:
     name = "cmmd"
 
-    def read(self, root: Path, *, seed: int = 0, **options: Any) -> AdapterResult:
+    def read(self, root: Path, *, seed: int = 0, progress: bool = False,
+             **options: Any) -> AdapterResult:
         root = as_path(root)
         path = find_file(root, [CLINICAL_FILE])
         clinical = read_clinical(path)
-        headers, bad = index_headers(dicom_files(root))
+        headers, bad = index_headers(dicom_files(root), progress=progress)
         if not headers:
             raise AdapterError(f"{root}: no readable DICOM files (CMMD keeps laterality and view "
                                "only in the headers)")

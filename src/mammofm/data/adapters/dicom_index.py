@@ -58,9 +58,15 @@ def dicom_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix in DICOM_SUFFIXES and p.is_file())
 
 
-def index_headers(paths: Iterable[Path]) -> tuple[list[DicomHeader], list[Path]]:
-    """(headers of readable files, unreadable paths)."""
+def index_headers(paths: Iterable[Path], progress: bool = False
+                  ) -> tuple[list[DicomHeader], list[Path]]:
+    """(headers of readable files, unreadable paths); a rich progress bar if asked."""
     ok, bad = [], []
+    paths = list(paths)
+    if progress:
+        from rich.progress import track
+
+        paths = track(paths, description="reading DICOM headers")  # type: ignore[assignment]
     for p in paths:
         h = read_header(p)
         (ok if h is not None else bad).append(h if h is not None else p)
