@@ -100,7 +100,7 @@ def _cached(path: Path, fp: str) -> Outcome | None:
         d = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return None
-    if d.get("fingerprint") != fp or d.get("status") != "ok":
+    if d.get("fingerprint") != fp or d.get("status") not in ("ok", "n/a"):  # failures rerun
         return None
     return Outcome.from_dict(d)
 
