@@ -58,33 +58,38 @@ class _ImageSource:
         self.in_chans = int(in_chans)
         self.transform = transform
         self.epoch = 0
-        self._ann: dict[str, pd.DataFrame] = {}
+        # image_id -> (boxes (N, 4), box class indices (N,), mask paths): plain arrays, built
+        # once, so an item costs two PNG reads and no pandas indexing
+        self._ann: dict[str, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         if annotations is not None and len(annotations):
             ann = annotations
             if {"x0", "y0", "x1", "y1"} <= set(ann.columns):
                 ann = ann[ann[["x0", "y0", "x1", "y1"]].notna().all(axis=1)]
             ann = ann[[box_class_index(k) is not None for k in ann["kind"].astype(str)]]
-            self._ann = {str(k): g for k, g in ann.groupby(ann["image_id"].astype(str))}
+            for k, g in ann.groupby(ann["image_id"].astype(str)):
+                masks = [m for m in g["mask_path"] if isinstance(m, str) and m] \
+                    if "mask_path" in g.columns else []
+                self._ann[str(k)] = (
+                    g[["x0", "y0", "x1", "y1"]].to_numpy(np.float32, copy=True),
+                    np.array([box_class_index(x) for x in g["kind"].astype(str)], np.int64),
+                    masks)
 
     def targets(self, image_id: str, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray,
                                                                       np.ndarray]:
-        g = self._ann.get(str(image_id))
+        got = self._ann.get(str(image_id))
         mask = np.zeros(size, dtype=bool)
-        if g is None:
+        if got is None:
             return np.zeros((0, 4), np.float32), np.zeros(0, np.int64), mask
-        boxes = g[["x0", "y0", "x1", "y1"]].to_numpy(np.float32)
-        labels = np.array([box_class_index(k) for k in g["kind"].astype(str)], dtype=np.int64)
-        if "mask_path" in g.columns:
-            for mp in g["mask_path"]:
-                if isinstance(mp, str) and mp:
-                    m = read_mask(_resolve(mp, self.root))
-                    if m.shape != size:
-                        raise ValueError(f"{mp}: mask is {m.shape[0]}x{m.shape[1]} but its image "
-                                         f"is {size[0]}x{size[1]}")
-                    mask |= m
-        return boxes, labels, mask
+        boxes, labels, mask_paths = got
+        for mp in mask_paths:
+            m = read_mask(_resolve(mp, self.root))
+            if m.shape != size:
+                raise ValueError(f"{mp}: mask is {m.shape[0]}x{m.shape[1]} but its image "
+                                 f"is {size[0]}x{size[1]}")
+            mask |= m
+        return boxes.copy(), labels.copy(), mask
 
-    def labels(self, row: pd.Series) -> dict[str, torch.Tensor]:
+    def labels(self, row: dict[str, Any]) -> dict[str, torch.Tensor]:
         out = {}
         for c in self.label_columns:
             v = row.get(c, np.nan)
@@ -92,7 +97,7 @@ class _ImageSource:
             out[c] = torch.tensor(float(v), dtype=torch.float32)
         return out
 
-    def load(self, row: pd.Series, key: Any) -> dict[str, Any]:
+    def load(self, row: dict[str, Any], key: Any) -> dict[str, Any]:
         image = read_image(_resolve(str(row["image_path"]), self.root))
         boxes, box_labels, mask = self.targets(str(row["image_id"]), image.shape)
         sample = {"image": image, "mask": mask, "boxes": boxes, "box_labels": box_labels}
@@ -133,6 +138,7 @@ class MammoImageDataset(Dataset):
         self.manifest = _usable(manifest)
         cols = _default_labels(self.manifest) if label_columns is None else label_columns
         self._src = _ImageSource(annotations, cols, in_chans, root, transform)
+        self._rows: list[dict[str, Any]] = self.manifest.to_dict("records")
 
     @property
     def label_columns(self) -> list[str]:
@@ -145,7 +151,7 @@ class MammoImageDataset(Dataset):
         return len(self.manifest)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        row = self.manifest.iloc[index]
+        row = self._rows[index]
         item = self._src.load(row, key=int(index))
         item.update({k: str(row.get(k, "")) for k in
                      ("image_id", "study_id", "patient_id", "laterality", "view")})
@@ -173,8 +179,13 @@ class FourViewExamDataset(Dataset):
         df = df.sort_values(["study_id", "image_id"], kind="stable")
         self.manifest = df.reset_index(drop=True)
         self.studies: list[str] = sorted(self.manifest["study_id"].astype(str).unique())
-        self._by_study = {str(k): g for k, g in self.manifest.groupby(
-            self.manifest["study_id"].astype(str))}
+        # study -> {(lat, view): first row}, study -> {lat: first row} (for breast labels)
+        self._views: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._breasts: dict[str, dict[str, dict[str, Any]]] = {}
+        for r in self.manifest.to_dict("records"):
+            sid = str(r["study_id"])
+            self._views.setdefault(sid, {}).setdefault((r["_lat"], r["_view"]), r)
+            self._breasts.setdefault(sid, {}).setdefault(r["_lat"], r)
         cols = _default_labels(self.manifest) if label_columns is None else label_columns
         self._src = _ImageSource(annotations, cols, in_chans, root, transform)
         self.image_size = tuple(image_size) if image_size is not None else None
@@ -191,13 +202,11 @@ class FourViewExamDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         study = self.studies[index]
-        g = self._by_study[study]
         views: list[dict[str, Any] | None] = []
-        rows: list[pd.Series | None] = []
+        rows: list[dict[str, Any] | None] = []
         for vi, (lat, view) in enumerate(FOUR_VIEWS):
-            sel = g[(g["_lat"] == lat) & (g["_view"] == view)]
-            if len(sel):
-                row = sel.iloc[0]
+            row = self._views[study].get((lat, view))
+            if row is not None:
                 rows.append(row)
                 views.append(self._src.load(row, key=(int(index), vi)))
             else:
@@ -224,8 +233,8 @@ class FourViewExamDataset(Dataset):
         for name in self.label_columns:
             vals = []
             for lat in BREASTS:
-                sel = g[g["_lat"] == lat]
-                v = sel.iloc[0].get(name, np.nan) if len(sel) else np.nan
+                r = self._breasts[study].get(lat)
+                v = np.nan if r is None else r.get(name, np.nan)
                 vals.append(np.nan if v is None else float(v))
             labels[name] = torch.tensor(vals, dtype=torch.float32)
         present = [r for r in rows if r is not None]

@@ -198,7 +198,8 @@ class RandomGamma(RandomTransform):
 
     def apply(self, sample: Sample, rng: np.random.Generator) -> Sample:
         g = math.exp(rng.uniform(math.log(self.gamma[0]), math.log(self.gamma[1])))
-        sample["image"] = np.power(np.clip(sample["image"], 0.0, 1.0), g).astype(np.float32)
+        img = np.clip(np.asarray(sample["image"], np.float32), 0.0, 1.0)
+        sample["image"] = cv2.pow(img, g) if img.ndim == 2 else np.power(img, np.float32(g))
         return sample
 
 
@@ -229,7 +230,7 @@ class RandomNoise(RandomTransform):
     def apply(self, sample: Sample, rng: np.random.Generator) -> Sample:
         img = sample["image"]
         sd = rng.uniform(*self.std)
-        noise = rng.standard_normal(img.shape).astype(np.float32) * np.float32(sd)
+        noise = rng.standard_normal(img.shape, dtype=np.float32) * np.float32(sd)
         sample["image"] = np.clip(img + noise, 0.0, 1.0).astype(np.float32)
         return sample
 
