@@ -17,6 +17,7 @@ import copy
 import warnings
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
@@ -63,7 +64,7 @@ def _small_copy(ds: Dataset) -> Dataset:
         if kw in ds:
             out[kw] = copy.deepcopy(ds[kw])
     if hasattr(ds, "file_meta"):
-        out.file_meta = copy.deepcopy(ds.file_meta)
+        out.file_meta = ds.file_meta  # read only (the endianness of a VOI LUT's data)
     return out
 
 
@@ -88,6 +89,14 @@ def _normalise(v: np.ndarray, lo: float, hi: float, inverted: bool) -> np.ndarra
     if inverted:
         f = 1.0 - f
     return np.rint(f * OUT_MAX).astype(np.uint16)
+
+
+def _min_max(a: np.ndarray) -> tuple[int, int]:
+    """min and max in one pass (OpenCV; about twice as fast as two NumPy reductions)."""
+    if a.dtype in (np.uint8, np.uint16, np.int16, np.int8) and a.ndim == 2:
+        lo, hi, _, _ = cv2.minMaxLoc(a)
+        return int(lo), int(hi)
+    return int(a.min()), int(a.max())
 
 
 def window_output_range(ds: Dataset) -> tuple[float, float]:
@@ -153,7 +162,7 @@ def display_map(ds: Dataset, stored: np.ndarray, *, window: int = 0,
         codes_u = np.arange(2**nbits, dtype=f"u{stored.dtype.itemsize}")
         values = codes_u.view(stored.dtype)  # value of each unsigned bit pattern
         m = _modality(values, small)
-        s_lo, s_hi = int(stored.min()), int(stored.max())
+        s_lo, s_hi = _min_max(stored)
         if out_range is None:  # no VOI: stretch this image's modality values
             present = (values >= s_lo) & (values <= s_hi)
             lo, hi = float(np.min(m[present])), float(np.max(m[present]))

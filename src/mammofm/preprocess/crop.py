@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .resize import area_resize
+
 
 @dataclass(frozen=True)
 class CropParams:
@@ -52,7 +54,7 @@ def thumbnail(image: np.ndarray, work_size: int) -> tuple[np.ndarray, float]:
     h, w = image.shape
     s = min(1.0, work_size / max(h, w))
     th, tw = max(1, round(h * s)), max(1, round(w * s))
-    small = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA) if s < 1 else image
+    small = area_resize(image, (th, tw)) if s < 1 else image
     if small.dtype == np.uint16:
         out = small.astype(np.float32) * np.float32(1 / 65535)
     elif small.dtype == np.uint8:
@@ -67,28 +69,37 @@ def _disc(d: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (d, d))
 
 
-def _edge_bands(fg: np.ndarray, p: CropParams) -> np.ndarray:
-    """Bool mask of the film-edge / frame bands along the four image edges."""
-    bands = np.zeros(fg.shape, bool)
-    for axis, flip in ((1, False), (1, True), (0, False), (0, True)):
-        occ = fg.mean(axis=axis)  # axis=1: one value per row (top/bottom edges)
+def edge_bands(fg: np.ndarray, p: CropParams) -> dict[str, int]:
+    """Depth (pixels) of the film-edge / frame band along each image edge (0 = none).
+
+    A band starts with a mostly-filled line at the edge and ends where a line inward falls
+    below ``edge_drop`` of the emptiest band line so far; a gradual change (a breast against
+    the edge) never ends a band, so the chest-wall side is left alone."""
+    depths = {}
+    for name, axis, flip in (("top", 1, False), ("bottom", 1, True),
+                             ("left", 0, False), ("right", 0, True)):
+        occ = fg.mean(axis=axis)  # axis=1: one value per row
         if flip:
             occ = occ[::-1]
-        depth = max(2, int(p.edge_band_frac * len(occ)))
-        if occ[0] < p.edge_start:
-            continue
-        low = occ[0]
-        for j in range(1, min(depth, len(occ))):
-            if occ[j] < p.edge_drop * low:
-                n = len(occ)
-                sl = slice(n - j, n) if flip else slice(0, j)
-                if axis == 1:
-                    bands[sl, :] = True
-                else:
-                    bands[:, sl] = True
-                break
-            low = min(low, occ[j])
-    return bands
+        depth = 0
+        if occ[0] >= p.edge_start:
+            low = occ[0]
+            for j in range(1, min(max(2, int(p.edge_band_frac * len(occ))), len(occ))):
+                if occ[j] < p.edge_drop * low:
+                    depth = j + j // 2 + 1  # and the soft edge of the band
+                    break
+                low = min(low, occ[j])
+        depths[name] = depth
+    return depths
+
+
+def _band_mask(shape: tuple[int, int], d: dict[str, int]) -> np.ndarray:
+    m = np.zeros(shape, bool)
+    m[:d["top"], :] = True
+    m[shape[0] - d["bottom"]:, :] = True
+    m[:, :d["left"]] = True
+    m[:, shape[1] - d["right"]:] = True
+    return m
 
 
 def breast_mask(image: np.ndarray, params: CropParams | None = None) -> BreastMask:
@@ -97,37 +108,41 @@ def breast_mask(image: np.ndarray, params: CropParams | None = None) -> BreastMa
     if image.ndim != 2 or min(image.shape) < 8:
         raise ValueError(f"breast_mask needs a 2-D image of at least 8x8, got {image.shape}")
     t, s = thumbnail(image, p.work_size)
-    t = cv2.medianBlur(t, 5)
-    hist, edges = np.histogram(t, bins=64, range=(0.0, 1.0))
+    t8 = cv2.medianBlur(np.rint(t * 255).clip(0, 255).astype(np.uint8), 5)
+    hist = np.bincount((t8 >> 2).ravel(), minlength=64)  # 64 bins
     k = int(hist.argmax())
-    bg = float(np.median(t[(t >= edges[k]) & (t <= edges[k + 1])]))
-    dist = np.abs(t - np.float32(bg))
-    d8 = np.clip(dist * 255, 0, 255).astype(np.uint8)
-    otsu = cv2.threshold(d8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0] / 255.0
-    core_b = dist > max(p.min_threshold, p.core_otsu_frac * otsu)
-    low_b = dist > max(p.min_threshold, p.low_otsu_frac * otsu)
-    bands = _edge_bands(low_b, p) | _edge_bands(core_b, p)
+    in_mode = t8[(t8 >> 2) == k]
+    bg = int(np.median(in_mode))
+    dist = cv2.absdiff(t8, np.full_like(t8, bg))
+    otsu = cv2.threshold(dist, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+    floor = p.min_threshold * 255
+    core_b = dist > max(floor, p.core_otsu_frac * otsu)
+    low_b = dist > max(floor, p.low_otsu_frac * otsu)
+    d_low, d_core = edge_bands(low_b, p), edge_bands(core_b, p)
+    depth = {k: max(d_low[k], d_core[k]) for k in d_low}
+    bands = _band_mask(t8.shape, depth)
     core = (core_b & ~bands).astype(np.uint8)
-    kernel = _disc(p.open_frac * max(t.shape))
+    kernel = _disc(p.open_frac * max(t8.shape))
     core = cv2.morphologyEx(core, cv2.MORPH_OPEN, kernel)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(core, connectivity=8)
     H, W = image.shape
     if n <= 1:  # nothing stands out from the background: keep the whole image
-        return BreastMask(np.ones(t.shape, bool), s, bg, (0, 0, H, W))
+        return BreastMask(np.ones(t8.shape, bool), s, bg / 255, (0, 0, H, W))
     areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = 1 + np.flatnonzero(areas >= p.keep_frac * areas.max())
-    breast = np.isin(labels, keep).astype(np.uint8)
+    keep = np.zeros(n, np.uint8)
+    keep[1:][areas >= p.keep_frac * areas.max()] = 1
+    breast = keep[labels]
     # grow back into the low-threshold mask, only near the core
-    low = (low_b & ~bands).astype(np.uint8)
-    near = cv2.dilate(breast, _disc(2 * p.open_frac * max(t.shape)))
-    full = (breast | (low & near)).astype(bool)
-    ys, xs = np.nonzero(full)
+    near = cv2.dilate(breast, _disc(2 * p.open_frac * max(t8.shape)))
+    full = breast | (low_b & ~bands & near.astype(bool)).astype(np.uint8)
+    bx, by, bw, bh = cv2.boundingRect(full)
     margin = p.margin_frac * max(H, W)
-    y0 = max(0, int(np.floor(ys.min() / s - margin)))
-    x0 = max(0, int(np.floor(xs.min() / s - margin)))
-    y1 = min(H, int(np.ceil((ys.max() + 1) / s + margin)))
-    x1 = min(W, int(np.ceil((xs.max() + 1) / s + margin)))
-    return BreastMask(full, s, bg, (y0, x0, y1, x1))
+    # the margin never reaches into a film-edge band
+    y0 = max(int(np.ceil(depth["top"] / s)), int(np.floor(by / s - margin)))
+    x0 = max(int(np.ceil(depth["left"] / s)), int(np.floor(bx / s - margin)))
+    y1 = min(H - int(np.ceil(depth["bottom"] / s)), int(np.ceil((by + bh) / s + margin)))
+    x1 = min(W - int(np.ceil(depth["right"] / s)), int(np.ceil((bx + bw) / s + margin)))
+    return BreastMask(full.astype(bool), s, bg / 255, (y0, x0, y1, x1))
 
 
 def breast_crop(image: np.ndarray, params: CropParams | None = None) -> tuple[int, int, int, int]:

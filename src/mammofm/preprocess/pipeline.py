@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from mammofm.common.atomic import atomic_write_text
@@ -27,6 +26,7 @@ from .config import PreprocessConfig
 from .crop import BreastMask, breast_mask
 from .png import write_png
 from .render import render
+from .resize import area_resize
 from .side import SideDecision, chest_wall_side, decide_flip, tag_chest_wall_side
 
 IMAGES_DIR = "images"
@@ -48,9 +48,8 @@ def locate_breast(stored: np.ndarray, dmap: DisplayMap, work_size: int,
     h, w = stored.shape
     s = min(1.0, work_size / max(h, w))
     th, tw = max(1, round(h * s)), max(1, round(w * s))
-    src = stored if stored.dtype.type in (np.uint8, np.uint16, np.int16, np.float32) \
-        else stored.astype(np.float32)
-    small = cv2.resize(src, (tw, th), interpolation=cv2.INTER_AREA) if s < 1 else src
+    step = max(1, int(1 / s) // 2)  # sample every step-th pixel, then average 2x2 or more
+    small = area_resize(stored[::step, ::step], (th, tw)) if s < 1 else stored
     if dmap.lut is not None and small.dtype != stored.dtype:
         small = np.rint(small).astype(stored.dtype)
     disp = dmap.apply(small)

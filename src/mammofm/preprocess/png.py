@@ -12,11 +12,12 @@ from mammofm.common.atomic import atomic_write_bytes
 
 
 def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
-    """Encode with the 'up' filter and run-length zlib strategy: on mammograms (large flat
+    """Encode with the "sub" filter and run-length zlib strategy: on mammograms (large flat
     background, smooth tissue) it is about 3x faster than the defaults at a similar size."""
     ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, int(compression),
                                            cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
-                                           cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP])
+                                           cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
+                                           cv2.IMWRITE_PNG_ZLIBBUFFER_SIZE, 1 << 20])
     if not ok:
         raise ValueError(f"PNG encoding failed for an array of {image.dtype} {image.shape}")
     return buf.tobytes()

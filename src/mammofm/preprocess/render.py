@@ -14,14 +14,7 @@ import numpy as np
 from mammofm.common.geometry import FrameTransform
 from mammofm.dicom.display import OUT_MAX, DisplayMap
 
-_CV_DTYPES = (np.uint8, np.uint16, np.int16, np.float32)
-
-
-def _resize(img: np.ndarray, size_hw: tuple[int, int], scale: float) -> np.ndarray:
-    if img.dtype.type not in _CV_DTYPES:
-        img = img.astype(np.float32)
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.resize(img, (size_hw[1], size_hw[0]), interpolation=interp)
+from .resize import area_resize
 
 
 def render(stored: np.ndarray, dmap: DisplayMap, t: FrameTransform, bit_depth: int = 16
@@ -32,16 +25,17 @@ def render(stored: np.ndarray, dmap: DisplayMap, t: FrameTransform, bit_depth: i
     ch, cw = t.content_size
     if dmap.affine is not None and dmap.lut is not None:
         a, b = dmap.affine
-        small = _resize(crop, (ch, cw), t.scale).astype(np.float32)
+        small = area_resize(crop, (ch, cw))
         if bit_depth == 8:
             a, b = a * 255 / OUT_MAX, b * 255 / OUT_MAX
-        f = small * np.float32(a) + np.float32(b)
-        top = 255 if bit_depth == 8 else OUT_MAX
-        np.clip(f, 0, top, out=f)
-        content = np.rint(f).astype(np.uint8 if bit_depth == 8 else np.uint16)
+        if small.dtype == np.int16:
+            small = small.astype(np.float32)
+        # a * x + b, rounded and saturated, in one pass (float arithmetic inside OpenCV)
+        content = cv2.addWeighted(small, a, small, 0.0, b,
+                                  dtype=cv2.CV_8U if bit_depth == 8 else cv2.CV_16U)
     else:
         disp = dmap.apply(crop)
-        content = _resize(disp, (ch, cw), t.scale)
+        content = area_resize(disp, (ch, cw))
         if bit_depth == 8:
             content = np.rint(content.astype(np.float32) * np.float32(255 / OUT_MAX)
                               ).astype(np.uint8)
