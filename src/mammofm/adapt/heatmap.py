@@ -71,41 +71,71 @@ def _dense_embeddings(fm: torch.Tensor, head: object, proj: nn.Module) -> torch.
     return F.normalize(z, dim=-1).reshape(b, h, w, -1)
 
 
-def text_heatmaps(model: nn.Module, images: torch.Tensor, text_emb: torch.Tensor,
-                  *, method: Method = "dense", negative_emb: torch.Tensor | None = None
-                  ) -> torch.Tensor:
-    """(B, H, W) maps of ``images`` (B, C, H, W) for per-image prompt embeddings (B, E)
-    (or one (E,) for all); ``negative_emb`` is subtracted (contrast) when given."""
+def _cell_maps(model: nn.Module, images: torch.Tensor, t: torch.Tensor,
+               n: torch.Tensor | None, method: Method) -> torch.Tensor:
+    """(B, h, w) cell-level map of one forward pass."""
     tower, fmap, head, proj = _parts(model)
+    if method == "dense":
+        with torch.no_grad():
+            cells = _dense_embeddings(fmap(images), head, proj)  # (B, h, w, E)
+            heat = torch.einsum("bhwe,be->bhw", cells, t)
+            if n is not None:
+                heat = heat - torch.einsum("bhwe,be->bhw", cells, n)
+        return heat
+    if method == "gradcam":
+        with torch.enable_grad():
+            fm = fmap(images).detach().requires_grad_(True)
+            z = F.normalize(proj(head(fm)), dim=-1)  # type: ignore[operator]
+            sim = (z * t).sum(-1)
+            if n is not None:
+                sim = sim - (z * n).sum(-1)
+            (grad,) = torch.autograd.grad(sim.sum(), fm)
+        weights = grad.mean(dim=(2, 3), keepdim=True)
+        return F.relu((weights * fm.detach()).sum(1))
+    raise ValueError(f"unknown heatmap method {method!r} (dense or gradcam)")
+
+
+def text_heatmaps(model: nn.Module, images: torch.Tensor, text_emb: torch.Tensor,
+                  *, method: Method = "dense", negative_emb: torch.Tensor | None = None,
+                  stitch: int = 1) -> torch.Tensor:
+    """(B, H, W) maps of ``images`` (B, C, H, W) for per-image prompt embeddings (B, E)
+    (or one (E,) for all); ``negative_emb`` is subtracted (contrast) when given.
+
+    ``stitch`` > 1 is shift-and-stitch: the image is also run shifted by multiples of
+    stride / stitch, and the cell maps are interleaved into one map ``stitch`` times finer
+    than the tower's stride (a stride-32 tower gives stride 16 with ``stitch=2``).
+    """
     was_training = model.training
     model.eval()
-    b = images.shape[0]
+    b, _, H, W = images.shape
     t = text_emb.expand(b, -1) if text_emb.ndim == 1 else text_emb
     n = None if negative_emb is None else (
         negative_emb.expand(b, -1) if negative_emb.ndim == 1 else negative_emb)
     try:
-        if method == "dense":
-            with torch.no_grad():
-                cells = _dense_embeddings(fmap(images), head, proj)  # (B, h, w, E)
-                heat = torch.einsum("bhwe,be->bhw", cells, t)
-                if n is not None:
-                    heat = heat - torch.einsum("bhwe,be->bhw", cells, n)
-        elif method == "gradcam":
-            with torch.enable_grad():
-                fm = fmap(images).detach().requires_grad_(True)
-                z = F.normalize(proj(head(fm)), dim=-1)  # type: ignore[operator]
-                sim = (z * t).sum(-1)
-                if n is not None:
-                    sim = sim - (z * n).sum(-1)
-                (grad,) = torch.autograd.grad(sim.sum(), fm)
-            weights = grad.mean(dim=(2, 3), keepdim=True)
-            heat = F.relu((weights * fm.detach()).sum(1))
+        base = _cell_maps(model, images, t, n, method)
+        if stitch <= 1:
+            heat = base
         else:
-            raise ValueError(f"unknown heatmap method {method!r} (dense or gradcam)")
+            h, w = base.shape[-2:]
+            sy, sx = H / h, W / w  # the tower's stride
+            heat = base.new_zeros(b, h * stitch, w * stitch)
+            for a in range(stitch):
+                for c in range(stitch):
+                    dy, dx = round(a * sy / stitch), round(c * sx / stitch)
+                    shifted = F.pad(images[:, :, dy:, dx:], (0, dx, 0, dy))
+                    m = base if a == c == 0 else _cell_maps(model, shifted, t, n, method)
+                    heat[:, a::stitch, c::stitch] = m[:, :h, :w]
     finally:
         model.train(was_training)
-    return F.interpolate(heat[:, None].float(), size=images.shape[-2:], mode="bilinear",
-                         align_corners=False)[:, 0]
+    up = F.interpolate(heat[:, None].float(), size=(H, W), mode="bilinear",
+                       align_corners=False)
+    if stitch > 1:
+        # interleaved cells sit stride/2 - stride/(2*stitch) later than a plain grid of the
+        # finer stride assumes: move the map down/right by that much
+        oy = round(H / heat.shape[-2] * (stitch - 1) / 2)
+        ox = round(W / heat.shape[-1] * (stitch - 1) / 2)
+        up = F.pad(up, (ox, 0, oy, 0), mode="replicate")[..., :H, :W]
+    return up[:, 0]
 
 
 def heatmap_peak(heatmap: np.ndarray, region: np.ndarray | None = None) -> tuple[float, float]:
@@ -153,7 +183,7 @@ def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
                           kind: str | None = None, method: Method = "dense",
                           contrast: bool = True, batch_size: int = 16,
                           breast_threshold: float = 0.02, tolerance: float = 0.0,
-                          max_images: int | None = None) -> PointingResult:
+                          stitch: int = 1, max_images: int | None = None) -> PointingResult:
     """Pointing game of one finding over the images of ``dataset`` that have boxes of it.
 
     ``dataset`` items follow the MammoImageDataset contract (``image``, ``image_id``,
@@ -182,7 +212,8 @@ def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
                  else "L" for it in items]
         pos = torch.stack([cls[s][1] for s in sides])
         neg = torch.stack([cls[s][0] for s in sides]) if contrast else None
-        maps = text_heatmaps(model, x, pos, method=method, negative_emb=neg).numpy()
+        maps = text_heatmaps(model, x, pos, method=method, negative_emb=neg,
+                             stitch=stitch).numpy()
         regions = [(it["image"].amax(0) > breast_threshold).numpy() for it in items]
         boxes = [by_image[str(it["image_id"])] for it in items]
         hits += pointing_game(list(maps), boxes, regions, tolerance).tolist()
