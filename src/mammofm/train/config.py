@@ -1,0 +1,99 @@
+"""The config of one CLIP pretraining run: a dataclass, saved as JSON next to its checkpoints.
+
+Defaults follow the published Mammo-CLIP recipe where it is size-free (AdamW, cosine schedule,
+temperature from the model config, image-image and text-text terms); sizes default to what a
+laptop CPU trains in minutes. ``lr`` 5e-5 is the paper's value for pretrained towers; towers
+trained from scratch (the CPU default) want ~1e-3.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mammofm.common.atomic import atomic_write_text
+
+CONFIG_NAME = "train_config.json"
+
+
+class TrainConfigError(ValueError):
+    """A training config that cannot be used, naming its source and the bad key."""
+
+
+@dataclass
+class ClipTrainConfig:
+    output_dir: str = "runs/clip"
+    model: str = "mammoclip-tiny"                 # registry name or JSON path
+    model_overrides: dict[str, Any] = field(default_factory=dict)  # e.g. {"embed_dim": 256}
+    image_size: tuple[int, int] | None = None     # None: the model config's; else resize to it
+    seed: int = 0
+    # data
+    train_split: str = "train"
+    views: tuple[str, ...] = ("CC", "MLO")        # the images of a breast that are positives
+    labelled_manifests: list[str] = field(default_factory=list)  # image-label sets -> text
+    train_tokenizer: bool = True                  # bert-small: WordPiece on the training reports
+    augment: bool = True
+    augment_strength: float = 1.0
+    text_drop_prob: float = 0.2                   # sentence dropout of the text augmentation
+    text_shuffle: bool = True
+    num_workers: int = 0
+    # optimisation
+    batch_size: int = 16                          # breasts per step and process
+    accumulate_grad_batches: int = 1
+    max_epochs: int = 5
+    max_steps: int = -1                           # > 0 stops earlier
+    lr: float = 5e-5
+    weight_decay: float = 0.1
+    warmup_steps: int = 0
+    image_image_weight: float = 1.0
+    text_text_weight: float = 1.0
+    gradient_clip_val: float | None = 1.0
+    precision: str = "32-true"                    # "bf16-mixed" (CPU autocast ok), "16-mixed" GPU
+    # hardware / scale
+    accelerator: str = "cpu"                      # "auto", "gpu", ...
+    devices: int | str = 1
+    num_nodes: int = 1
+    strategy: str = "auto"                        # "ddp", "ddp_spawn", "fsdp", ...
+    # bookkeeping
+    log_every_n_steps: int = 5
+    checkpoint_every_n_epochs: int = 1
+    resume: bool = True                           # continue from output_dir/checkpoints/last.ckpt
+    progress_bar: bool = True
+    tensorboard: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    def save(self, directory: str | os.PathLike[str]) -> Path:
+        path = Path(directory) / CONFIG_NAME
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2) + "\n")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "<dict>") -> ClipTrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise TrainConfigError(f"{source}: unknown training option(s) {', '.join(unknown)}")
+        data = dict(data)
+        for k in ("image_size", "views"):
+            if data.get(k) is not None:
+                data[k] = tuple(data[k])
+        return cls(**data)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> ClipTrainConfig:
+        path = Path(path)
+        if path.is_dir():
+            path = path / CONFIG_NAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise TrainConfigError(f"{path}: training config not found") from None
+        except json.JSONDecodeError as exc:
+            raise TrainConfigError(f"{path}: not valid JSON ({exc})") from exc
+        return cls.from_dict(data, source=str(path))

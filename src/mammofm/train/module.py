@@ -1,0 +1,103 @@
+"""The Lightning side of CLIP pretraining: the training step, the optimiser and schedule, the
+data loader, and an atomic checkpoint writer. The model stays a plain ``MammoCLIP``.
+
+Exact resume: the sampler's order depends on (seed, epoch), each item's augmentation on
+(seed, epoch, index), and the global torch RNG (dropout, drop-path) is re-seeded from
+(seed, global step, rank) before every step; Lightning restores weights, optimiser, schedule and
+loop counters. So a run resumed from an epoch checkpoint ends with the same weights as one that
+never stopped.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+from torch.utils.data import DataLoader
+
+from mammofm.common.atomic import atomic_open
+from mammofm.common.seed import derive_seed
+from mammofm.data import collate
+
+from .clip_data import ClipBreastDataset, EpochSampler
+from .config import ClipTrainConfig
+from .losses import ClipLoss
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """torch.save through ``mammofm.common.atomic``: a killed job never leaves half a checkpoint."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any,
+                        storage_options: Any | None = None) -> None:
+        if storage_options is not None or "://" in str(path):
+            return super().save_checkpoint(checkpoint, path, storage_options)
+        with atomic_open(os.fspath(path), "wb") as fh:
+            torch.save(checkpoint, fh)
+
+
+def cosine_with_warmup(step: int, warmup: int, total: int) -> float:
+    """LR multiplier: linear warm-up to 1, then cosine to 0 at ``total`` steps."""
+    if warmup > 0 and step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+
+class ClipPretrainModule(pl.LightningModule):
+    def __init__(self, model: torch.nn.Module, config: ClipTrainConfig,
+                 dataset: ClipBreastDataset) -> None:
+        super().__init__()
+        self.model = model
+        self.config = config
+        self.dataset = dataset
+        self.loss_fn = ClipLoss(config.image_image_weight, config.text_text_weight)
+
+    # --- data ---------------------------------------------------------------------------------
+    def train_dataloader(self) -> DataLoader:
+        sampler = EpochSampler(len(self.dataset), seed=derive_seed(self.config.seed, "sampler"),
+                               rank=self.global_rank, world_size=self.trainer.world_size)
+        return DataLoader(self.dataset, batch_size=self.config.batch_size, sampler=sampler,
+                          collate_fn=collate, num_workers=self.config.num_workers,
+                          drop_last=len(sampler) > self.config.batch_size,
+                          persistent_workers=False)
+
+    # --- step ---------------------------------------------------------------------------------
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        torch.manual_seed(derive_seed(self.config.seed, "step", self.global_step, batch_idx,
+                                      self.global_rank) % (2**63))
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        images = batch["images"]                              # (B, V, 1, H, W)
+        present = batch["view_present"]                       # (B, V)
+        groups = torch.as_tensor(batch["group"], device=images.device, dtype=torch.long)  # (B,)
+        flat = images[present]                                # (N, 1, H, W), N = present views
+        image_groups = groups[:, None].expand_as(present)[present]
+        img = self.model.encode_image(flat)
+        txt = self.model.encode_text(batch["text"])
+        txt2 = self.model.encode_text(batch["text_2"]) if self.config.text_text_weight else None
+        losses = self.loss_fn(img, image_groups, txt, groups, self.model.scale(), txt2)
+        bs = len(groups)
+        for name, value in losses.items():
+            self.log(f"train/{name}", value.detach(), prog_bar=name == "loss", batch_size=bs,
+                     on_step=True, on_epoch=True, sync_dist=False)
+        self.log("train/temperature", 1.0 / self.model.scale().detach(), batch_size=bs)
+        return losses["loss"]
+
+    # --- optimisation -------------------------------------------------------------------------
+    def configure_optimizers(self) -> dict[str, Any]:
+        decay, no_decay = [], []
+        for name, p in self.model.named_parameters():
+            if not p.requires_grad:
+                continue
+            (no_decay if p.ndim < 2 or "logit_scale" in name else decay).append(p)
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.config.weight_decay},
+                                 {"params": no_decay, "weight_decay": 0.0}], lr=self.config.lr)
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        warmup = self.config.warmup_steps
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: cosine_with_warmup(s, warmup, total))
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+
+import lightning.pytorch as pl
+import pandas as pd
+import pytest
+import torch
+
+from mammofm.models import MammoCLIP, load_model
+from mammofm.train import ClipTrainConfig, pretrain_clip
+from mammofm.train.config import TrainConfigError
+
+TINY = {"image_size": (64, 40), "embed_dim": 32, "max_length": 48}
+
+def _config(tmp_path, name, **kw):
+    base = dict(output_dir=str(tmp_path / name), model_overrides=TINY, batch_size=4,
+                max_epochs=2, lr=2e-3, progress_bar=False, tensorboard=False,
+                log_every_n_steps=1, seed=7)
+    base.update(kw)
+    return ClipTrainConfig(**base)
+
+
+def test_run_folder_logs_and_model(toy_set, tmp_path):
+    cfg = _config(tmp_path, "run", max_epochs=1, tensorboard=True)
+    model = pretrain_clip(toy_set, cfg)
+    out = tmp_path / "run"
+    assert isinstance(model, MammoCLIP)
+    assert ClipTrainConfig.load(out).to_dict() == cfg.to_dict()
+    assert (out / "checkpoints" / "last.ckpt").is_file()
+    assert list((out / "tb").rglob("events.out.tfevents.*"))
+    metrics = pd.read_csv(next((out / "logs").rglob("metrics.csv")))
+    for col in ("train/contrastive_loss_step", "train/image_image_loss_step",
+                "train/text_text_loss_step", "train/loss_step"):
+        assert metrics[col].notna().any() and (metrics[col].dropna() > 0).all()
+    saved = load_model(out / "model")
+    assert saved.config.provenance["train_breasts"] == 12
+    x = torch.rand(2, 1, 64, 40)
+    with torch.no_grad():
+        assert torch.equal(saved.encode_image(x), model.encode_image(x))
+    # the tokenizer was trained on the training texts and travels with the model
+    assert saved.text.tokenizer.get_vocab() == model.text.tokenizer.get_vocab()
+
+
+class _Crash(pl.Callback):
+    def on_train_epoch_start(self, trainer, module):
+        if trainer.current_epoch == 1:
+            raise RuntimeError("simulated crash")
+
+
+def test_resume_after_crash_gives_identical_weights(toy_set, tmp_path):
+    straight = pretrain_clip(toy_set, _config(tmp_path, "a"))
+    cfg = _config(tmp_path, "b")
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        pretrain_clip(toy_set, cfg, callbacks=[_Crash()])
+    assert not (tmp_path / "b" / "model").exists()
+    resumed = pretrain_clip(toy_set, cfg)
+    a, b = straight.state_dict(), resumed.state_dict()
+    assert a.keys() == b.keys()
+    differ = [k for k in a if not torch.equal(a[k], b[k])]
+    assert not differ, f"resumed run differs in {differ[:5]}"
+    init = load_model(tmp_path / "a" / "model_init").state_dict()
+    assert any(not torch.equal(a[k], init[k]) for k in a)  # training did change the weights
+
+
+def test_bf16_and_gradient_accumulation(toy_set, tmp_path):
+    cfg = _config(tmp_path, "bf16", precision="bf16-mixed", accumulate_grad_batches=3,
+                  max_epochs=1, batch_size=2)
+    model = pretrain_clip(toy_set, cfg)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    metrics = pd.read_csv(next((tmp_path / "bf16" / "logs").rglob("metrics.csv")))
+    assert metrics["step"].max() + 1 == 2  # 6 batches / 3 accumulated = 2 optimiser steps
+    saved = json.loads((tmp_path / "bf16" / "train_config.json").read_text())
+    assert saved["precision"] == "bf16-mixed" and saved["accumulate_grad_batches"] == 3
+
+
+def test_bad_config_and_empty_split_are_named(toy_set, tmp_path):
+    with pytest.raises(TrainConfigError, match="unknown training option"):
+        ClipTrainConfig.from_dict({"bach_size": 3})
+    with pytest.raises(TrainConfigError, match="no training breasts.*'nope'"):
+        pretrain_clip(toy_set, _config(tmp_path, "x", train_split="nope"))
