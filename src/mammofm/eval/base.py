@@ -203,6 +203,8 @@ class BenchModel:
     encoder: Any  # mammofm.models ImageEncoder (nn.Module)
     clip: Any | None = None  # mammofm.models MammoCLIP, or None for an image-only model
     source: str = ""
+    #: why the model could not be loaded ("" when it loaded); every task then fails with it
+    load_error: str = ""
 
     @property
     def has_text(self) -> bool:

@@ -109,6 +109,9 @@ def run_one(task_name: str, task: Any, model: BenchModel, ctx: BenchContext) -> 
     """Run one task on one model; never raises (failures become the outcome)."""
     info = task_info(task_name)
     t0 = time.perf_counter()
+    if model.load_error:
+        return Outcome(task_name, model.name, info.category, info.protocol, "failed",
+                       error=model.load_error)
     try:
         result = task.run(model, ctx)
         if not isinstance(result, TaskResult):

@@ -1,0 +1,58 @@
+"""``mammofm benchmark`` / ``mammofm tasks`` and model specs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from mammofm.cli import app
+from mammofm.eval.models import load_bench_model, parse_specs
+
+
+def test_parse_specs() -> None:
+    assert parse_specs("a, lbl=runs/x ,") == [(None, "a"), ("lbl", "runs/x")]
+    with pytest.raises(ValueError):
+        parse_specs(" , ")
+
+
+def test_unloadable_models_carry_their_reason(tmp_path: Path) -> None:
+    missing = load_bench_model(str(tmp_path / "nope"), "m")
+    assert missing.name == "m" and "model folder not found" in missing.load_error
+
+
+def test_tasks_verb_lists_every_category() -> None:
+    res = CliRunner().invoke(app, ["tasks"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    for word in ("composition", "retrieval_text_image", "vqa_zero_shot", "classification"):
+        assert word in res.output
+
+
+def test_bad_task_selection_is_one_clear_error(cohort_dirs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    res = CliRunner().invoke(app, ["benchmark", "--models", "mammoclip-tiny", "--cohort",
+                                   str(cohort_dirs[0]), "--out", str(tmp_path),
+                                   "--tasks", "nosuchtask"])
+    assert res.exit_code == 2 and "unknown task or category 'nosuchtask'" in res.output
+
+
+@pytest.mark.slow
+def test_benchmark_verb_scratch_model_and_a_missing_one(cohort_dirs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "bench"
+    res = CliRunner().invoke(app, [
+        "benchmark", "--models", f"scratch=mammoclip-tiny,missing={tmp_path / 'nope'}",
+        "--cohort", str(cohort_dirs[0]), "--external", str(cohort_dirs[1]),
+        "--tasks", "mass,retrieval_other_view", "--out", str(out),
+        "--budget", '{"bootstrap": 20}'], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "results.json").read_text())
+    status = {(o["task"], o["model"]): o["status"] for o in data["outcomes"]}
+    assert status == {("mass", "scratch"): "ok", ("mass", "missing"): "failed",
+                      ("retrieval_other_view", "scratch"): "ok",
+                      ("retrieval_other_view", "missing"): "failed"}
+    assert data["config"]["models"]["scratch"] == "scratch:mammoclip-tiny"
+    assert (out / "report.html").is_file() and (out / "results.csv").is_file()
+    assert "report:" in res.output and "model folder not found" in res.output
+    unknown = load_bench_model("no-such-model")
+    assert "neither a model folder nor a registered model" in unknown.load_error
