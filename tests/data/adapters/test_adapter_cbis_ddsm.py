@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from mammofm.data.adapters import load_adapter
 from mammofm.data.images import read_mask
@@ -95,3 +96,28 @@ def test_cbis_bad_path_row_is_recorded_and_skipped(tmp_path: Path) -> None:
     res = load_adapter("cbis_ddsm").read(root)
     assert len(res.errors) == 1 and "calc_case_description_train_set.csv: row 2" in res.errors[0]
     assert list(res.manifest["image_id"]) == [SE1 + ".1"]
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("IRREGULAR-ARCHITECTURAL_DISTORTION", ("mass", None, True)),
+    ("ARCHITECTURAL_DISTORTION", ("architectural_distortion", None, False)),
+    ("LYMPH_NODE", ("lymph_node", None, False)),
+    ("FOCAL_ASYMMETRIC_DENSITY", ("asymmetry", "focal", False)),
+    ("ASYMMETRIC_BREAST_TISSUE", ("asymmetry", "global", False)),
+    ("LOBULATED-IRREGULAR", ("mass", None, False)),
+    ("N/A", ("mass", None, False)),
+])
+def test_cbis_mass_shape_column_kinds(value: str, expected: tuple) -> None:
+    from mammofm.data.adapters.cbis_ddsm import _mass_or_other, _split_values
+
+    assert _mass_or_other(_split_values(value)) == expected
+
+
+def test_cbis_compound_keeps_most_suspicious_and_notes_unmapped() -> None:
+    from mammofm.data.adapters.base import Unmapped, pick_descriptor
+
+    u = Unmapped()
+    assert pick_descriptor("shape", ["LOBULATED", "IRREGULAR"], u) == "irregular"
+    assert pick_descriptor("margin", ["CIRCUMSCRIBED", "ILL_DEFINED"], u) == "indistinct"
+    assert pick_descriptor("morphology", ["ROUND_AND_REGULAR"], u) is None
+    assert u.notes() == ["unmapped morphology 'ROUND_AND_REGULAR': 1 row(s)"]

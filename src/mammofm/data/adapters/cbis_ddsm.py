@@ -91,21 +91,31 @@ def _split_values(value: Any) -> list[str]:
 
 
 def _mass_or_other(shape_parts: list[str]) -> tuple[str, str | None, bool]:
-    """DDSM lists distortions and asymmetries as 'mass shapes': (kind, asymmetry_type, AD)."""
-    shapes, ad, asym = [], False, None
+    """DDSM files distortions, asymmetries and lymph nodes under 'mass shape'.
+
+    Returns (kind, asymmetry_type, distortion): a real shape among the parts keeps the finding
+    a mass (a distortion beside it becomes an associated feature); otherwise the first other
+    kind named wins.
+    """
+    shapes, others, ad, asym = [], [], False, None
     for p in shape_parts:
         words = p.replace("_", " ")
-        if lexicon.normalize("kind", words) == FindingKind.architectural_distortion.value:
+        asym_type = lexicon.normalize("asymmetry_type", words)
+        kind = lexicon.normalize("kind", words)
+        if asym_type is not None and kind in (None, FindingKind.asymmetry.value):
+            asym = asym or asym_type
+            others.append(FindingKind.asymmetry.value)
+        elif kind == FindingKind.architectural_distortion.value:
             ad = True
-        elif lexicon.normalize("asymmetry_type", words) is not None:
-            asym = lexicon.normalize("asymmetry_type", words)
+            others.append(kind)
+        elif kind is not None and kind != FindingKind.mass.value:
+            others.append(kind)
         else:
             shapes.append(p)
-    if shapes or not (ad or asym):
+    if shapes or not others:
         return FindingKind.mass.value, None, ad
-    if asym is not None:
-        return FindingKind.asymmetry.value, asym, False
-    return FindingKind.architectural_distortion.value, None, False
+    kind = others[0]
+    return kind, asym if kind == FindingKind.asymmetry.value else None, False
 
 
 class CBISDDSM:
