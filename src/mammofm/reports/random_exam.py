@@ -204,9 +204,8 @@ def random_exam(rng: np.random.Generator | int | None = None) -> Exam:
         truth[lat] = assessment
         breasts[lat] = Breast(composition=breast_comp, findings=findings,
                               assessment=_maybe(rng, 0.8, assessment))
+    # the stated overall category, or (as readers derive it) the most worrisome per-breast one
     overall = combine_assessments(truth.values())
-    if rng.random() < 0.15 and all(b.assessment for b in breasts.values()):
-        overall = None  # some reports give per-breast categories only
     recs: list[Recommendation] = []
     key = overall or combine_assessments(b.assessment for b in breasts.values())
     if key is not None and rng.random() < 0.9:

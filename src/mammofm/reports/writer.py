@@ -291,9 +291,8 @@ class _Writer:
         nouns = [self.form("kind", k, lambda t: _plural(t) and t != "calcs"
                            and "density" not in t) for k in kinds]
         listing = nouns[0] if len(nouns) == 1 else ", ".join(nouns[:-1]) + " or " + nouns[-1]
-        where = " in either breast" if lat is None else f" in the {self.side(lat)} breast"
-        if lat is None and self.r.random() < 0.3:
-            where = ""
+        where = self.pick([" in either breast", " bilaterally"]) if lat is None \
+            else f" in the {self.side(lat)} breast"
         frame = self.pick(["There are no suspicious {x}{w}.", "No suspicious {x} are seen{w}.",
                            "There is no evidence of {x}{w}.", "No {x}{w}."])
         return frame.format(x=listing, w=where)

@@ -1,0 +1,186 @@
+"""Split a report into sections, blocks and sentences.
+
+Section headers ("FINDINGS:", "Impression:", "COMP:", inline after a comma when line breaks
+were flattened), side headers ("RIGHT BREAST:", "Lt:") and modality headers ("Ultrasound:")
+set the context of the sentences that follow. The first sentence is the exam title unless the
+report opens with a header. An addendum stays an addendum whatever headers it contains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# section kind -> header wordings (lower case; hyphens allowed where written)
+_SECTION_HEADERS: dict[str, str] = {
+    "title": r"exam(?:ination)?|procedure|study|exam type|examination type",
+    "history": r"clinical(?: history| details| information| indications?| data| notes?)?|"
+               r"history|hx|indications?|reason(?: for (?:exam|study|examination))?",
+    "technique": r"technique|protocol",
+    "comparison": r"comparisons?|comp|priors?|prior (?:studies|exams?|examinations?)",
+    "findings": r"findings?|report|description|comments?|screening portion|"
+                r"diagnostic portion|breast (?:composition|density|tissue)|composition|"
+                r"density|dens|parenchymal pattern|mammographic findings|ultrasound findings",
+    "impression": r"impressions?|conclusions?|opinion|assessment|final assessment|"
+                  r"overall(?: assessment| impression)?|summary|bi[- ]?rads(?: assessment| category)?|"
+                  r"radiologist(?:'s)? assessment|diagnosis|final impression",
+    "recommendation": r"recommendations?|plan|advice|management|follow[- ]?up",
+    "addendum": r"addend(?:um|a)",
+}
+_MODALITY_HEADERS: dict[str, str] = {
+    "mammography": r"mammogram|mammography|mammo|mammographic",
+    "ultrasound": r"ultrasound|us|sonography|breast ultrasound|targeted ultrasound",
+    "mri": r"mri|breast mri",
+    "tomosynthesis": r"tomosynthesis|dbt",
+}
+#: sections that end with their line when the header has text after it on that line
+_LINE_SECTIONS = frozenset({"title", "history", "technique", "comparison"})
+_SIDE_HEADER = r"(?P<side>right|left|rt|lt|r|l)(?: breast)?"
+
+_LEAD = r"[ ]*(?:[-*\u2022>]+[ ]*|\(?\d{1,2}[.)][ ]+|\[[ x]?\][ ]*)?"
+_TAIL = r"(?:[ ]*\([^()\n]{0,40}\))?[ ]*:"
+#: a header is the whole stretch from a line start (or a , . ; before it) to its colon
+_HEADER_RE = re.compile(
+    _LEAD + "(?:"
+    + "|".join(f"(?P<{k}>(?:{v}))" for k, v in _SECTION_HEADERS.items()) + "|"
+    + "|".join(f"(?P<mod_{k}>(?:{v}))" for k, v in _MODALITY_HEADERS.items()) + "|"
+    + _SIDE_HEADER + ")" + _TAIL
+)
+_BREAKS = re.compile(r"[.;!?\u2022\n]")
+_ABBREV = ("dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e")
+_BULLET = re.compile(r"[ ]*(?:[-*>]+[ ]+|\(?\d{1,2}[.)][ ]+)")
+
+
+def _headers(low: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, value) of every header: found from colons, checked backwards."""
+    out = []
+    pos = low.find(":")
+    while pos != -1:
+        if not low[pos + 1:pos + 2].isdigit():
+            a = pos
+            while a > 0 and pos - a < 70 and low[a - 1] not in "\n.,;":
+                a -= 1
+            m = _HEADER_RE.fullmatch(low, a, pos + 1)
+            if m is None and a < pos:  # "Screening: ..." after leading spaces
+                m = _HEADER_RE.fullmatch(low, a + len(low[a:pos]) - len(low[a:pos].lstrip(" ")),
+                                         pos + 1)
+            if m is not None:
+                kind = m.lastgroup or ""
+                if kind == "side":
+                    out.append((m.start(), m.end(), "side", _side(m.group("side"))))
+                elif kind.startswith("mod_"):
+                    out.append((m.start(), m.end(), "modality", kind[4:]))
+                else:
+                    out.append((m.start(), m.end(), "section", kind))
+        pos = low.find(":", pos + 1)
+    return out
+
+
+def _is_break(low: str, i: int) -> bool:
+    c = low[i]
+    if c != ".":
+        return c != "?" or i + 1 >= len(low) or low[i + 1] in " \n\t"
+    if i + 1 < len(low) and low[i + 1] not in " \n\t\"":
+        return False  # 4.5, e.g.x
+    if i > 0 and low[i - 1] in ". \n":
+        return False  # ellipsis
+    j = i
+    while j > 0 and (low[j - 1].isalpha() or low[j - 1] == "."):
+        j -= 1
+    return low[j:i] not in _ABBREV
+
+
+@dataclass
+class Sentence:
+    """One sentence with the context its headers give it."""
+
+    start: int
+    end: int
+    section: str  # title history technique comparison findings impression recommendation
+    header: str  # the section header as written (lower case), "" if none
+    addendum: bool
+    block: int  # paragraph number: blank lines and headers start a new one
+    side: str | None  # "L" / "R" from a side header in force
+    modality: str | None  # from a modality header in force
+
+
+def _side(word: str) -> str:
+    return "R" if word.startswith("r") else "L"
+
+
+def split(low: str) -> list[Sentence]:
+    """Sentences of a prepared (lower-cased) report, in order."""
+    events = _headers(low)
+    breaks = [m.start() for m in _BREAKS.finditer(low) if _is_break(low, m.start())]
+    out: list[Sentence] = []
+    section, header, addendum, block = "findings", "", False, 0
+    side: str | None = None
+    side_line = False  # side header with text after it on its line: ends with the line
+    modality: str | None = None
+    mod_line = False
+    section_line = False
+    first_header_at = events[0][0] if events else len(low)
+    title_open = low[:first_header_at].strip() != ""
+    n = len(low)
+
+    def emit(a: int, b: int) -> None:
+        nonlocal title_open
+        while a < b and low[a] in " \t\"'-*>:,":
+            a += 1
+        bm = _BULLET.match(low, a, b)
+        if bm:
+            a = bm.end()
+        while b > a and low[b - 1] in " \t,:":
+            b -= 1
+        if b - a < 2 or not any(c.isalnum() for c in low[a:b]):
+            return
+        sec = section
+        if title_open:
+            sec, title_open = "title", False
+        out.append(Sentence(a, b, sec, header, addendum, block, side, modality))
+
+    # walk breaks and headers in order
+    marks = [(b, 0, None) for b in breaks] + [(e[0], 1, e) for e in events]
+    marks.sort(key=lambda t: (t[0], t[1]))
+    pos = 0
+    for at, is_header, ev in marks:
+        if at < pos:
+            continue
+        if not is_header:
+            ch = low[at]
+            emit(pos, at + (1 if ch == "." else 0))
+            if ch == "\n":
+                if side_line:
+                    side, side_line = None, False
+                if mod_line:
+                    modality, mod_line = None, False
+                if section_line:  # "HISTORY: ..." covers its own line only
+                    section, header, section_line = "findings", "", False
+                    block += 1
+                if low[at + 1:at + 200].lstrip(" \t")[:1] == "\n":
+                    block += 1
+            pos = at + 1
+            continue
+        start, end, kind, value = ev
+        emit(pos, start)
+        nl = low.find("\n", end)
+        rest = low[end:nl if nl != -1 else n].strip()
+        if kind == "section":
+            title_open = False
+            if value == "addendum":
+                addendum = True
+            elif not (addendum and value == "title"):
+                section = value
+            section_line = bool(rest) and value in _LINE_SECTIONS
+            header = low[start:end].strip(" :-*\u2022\n")
+            side, side_line, modality, mod_line = None, False, None, False
+            block += 1
+        elif kind == "side":
+            side, side_line = value, bool(rest)
+            if not rest:
+                block += 1
+        else:
+            modality, mod_line = value, bool(rest)
+        pos = end
+    emit(pos, n)
+    return out

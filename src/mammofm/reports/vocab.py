@@ -1,0 +1,157 @@
+"""The parser's vocabulary: every lexicon wording, compiled into one word-trie regex.
+
+One pass of one compiled pattern finds every term in a report (longest match wins, so
+"fine linear" is a morphology, not the distribution "linear"); a table maps each matched
+wording to the (field, value) pairs it can mean, and the parser resolves the rest by context.
+
+The wordings come from ``mammofm.birads.lexicon.surface_forms``. ``EXTRA_FORMS`` below is the
+parser's own SMALL list of additional wordings seen in real reports and missing from the
+lexicon (each maps onto a canonical lexicon value); they are candidates for the lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from mammofm.birads import lexicon
+
+#: fields whose wordings the parser looks for
+FIELDS: tuple[str, ...] = (
+    "laterality", "view", "composition", "kind", "asymmetry_type", "shape", "margin", "density",
+    "morphology", "distribution", "associated_feature", "quadrant", "depth", "stability",
+    "pathology", "modality", "indication", "recommendation", "implant_material",
+    "implant_position", "assessment",
+)
+
+# ---------------------------------------------------------------------------------------------
+# PARSER-LOCAL ADDITIONAL SURFACE FORMS (not in the lexicon; proposed for it in the report).
+# field -> {wording: canonical value}
+EXTRA_FORMS: dict[str, dict[str, str]] = {
+    "kind": {
+        "nodules": "mass", "lesions": "mass", "sebaceous cysts": "skin_lesion",
+        "distortions": "architectural_distortion", "intramammary nodes": "lymph_node",
+        "dilated ducts": "dilated_duct", "ectatic ducts": "dilated_duct",
+    },
+    "distribution": {"group of": "grouped", "groups of": "grouped", "small group": "grouped"},
+    "quadrant": {"medially": "inner_central", "laterally": "outer_central"},
+    "composition": {"scattered fibroglandular": "b"},
+    "recommendation": {
+        "routine recall": "routine_screening", "annual mammogram": "routine_screening",
+        "annual diagnostic mammography": "routine_screening",
+        "annual diagnostic mammogram": "routine_screening", "rtn 1y": "routine_screening",
+        "core biopsy": "biopsy", "diagnostic mammogram": "additional_imaging",
+        "additional views": "additional_imaging",
+    },
+    "stability": {"no interval change": "stable", "no significant interval change": "stable",
+                  "no change": "stable"},
+    "indication": {"scr": "screening", "screen": "screening", "symptomatic": "diagnostic"},
+}
+#: nouns that name a mass by its likely diagnosis; they open a finding only when nothing else does
+WEAK_MASS_NOUNS: frozenset[str] = frozenset({
+    "cyst", "cysts", "fibroadenoma", "fibroadenomas", "lipoma", "hamartoma", "opacity",
+})
+#: lexicon wordings too ambiguous to open a finding on their own ("calcified lymph node",
+#: "breast density"); they still count as what they are inside longer wordings
+NOT_ANCHORS: frozenset[str] = frozenset({"calcified", "density", "densities"})
+#: single-word recommendation wordings that are also plain nouns of a report body
+AMBIGUOUS_RECOMMENDATIONS: frozenset[str] = frozenset({"ultrasound", "biopsy", "mri",
+                                                       "sonography"})
+# ---------------------------------------------------------------------------------------------
+
+# wordings never used for matching (handled by dedicated patterns, or pure noise)
+_SKIP_FORMS: dict[str, frozenset[str]] = {
+    "laterality": frozenset({"l", "r"}),
+    "view": frozenset({"at", "spot", "mag", "oblique"}),
+    "quadrant": frozenset({"12 o'clock axis"}),
+    "modality": frozenset({"us"}),
+}
+
+
+def norm_form(form: str) -> str:
+    """A wording as the matcher sees it: lower case, hyphens as spaces, single spaces."""
+    s = form.lower().replace("\u2019", "'").replace("-", " ").replace("_", " ")
+    return re.sub(r"\s+", " ", s).strip(" .,:;")
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Normalised wording -> the (field, value) pairs it can mean."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for field in FIELDS:
+        skip = _SKIP_FORMS.get(field, frozenset())
+        # every written wording of every value (not the bare enum values: "1", "a", ...)
+        forms = {f.lower(): t.value for t in lexicon.terms(field) for f in t.surface_forms}
+        forms.update(EXTRA_FORMS.get(field, {}))
+        for form, value in forms.items():
+            if form in skip:
+                continue
+            key = norm_form(form)
+            if not key:
+                continue
+            pairs = out.setdefault(key, [])
+            if (field, value) not in pairs:
+                pairs.append((field, value))
+    # "spot compression views", "magnification views" advise a view and also name it
+    view_forms = [k for k, v in out.items() if any(f == "view" for f, _ in v) and len(k) > 3]
+    for key, pairs in out.items():
+        for vf in view_forms:
+            if key.startswith(vf + " view") and not any(f == "view" for f, _ in pairs):
+                pairs.extend(p for p in out[vf] if p[0] == "view")
+    # ConText triggers and both-sides wordings share the one pass
+    from .cues import BOTH_SIDES, CUE_PHRASES
+
+    for kind, phrases in CUE_PHRASES.items():
+        for ph in phrases:
+            pairs = out.setdefault(norm_form(ph), [])
+            if ("cue", kind) not in pairs:
+                pairs.append(("cue", kind))
+    for ph in BOTH_SIDES:
+        out.setdefault(norm_form(ph), []).append(("laterality", "B"))
+    for ph, side in (("r breast", "R"), ("l breast", "L")):
+        out.setdefault(ph, []).append(("laterality", side))
+    # "return to routine screening", "recall for additional imaging": advice by their wording
+    rec_words = set(CUE_PHRASES["rec"])
+    for key, pairs in out.items():
+        if rec_words.intersection(key.split(" ")) and \
+                any(f == "recommendation" for f, _ in pairs) and ("cue", "rec") not in pairs:
+            pairs.append(("cue", "rec"))
+    for ph in ("has resolved", "have resolved"):  # the trigger also says how it changed
+        out[ph].append(("stability", "resolved"))
+    for noun in WEAK_MASS_NOUNS:
+        out.setdefault(noun, []).append(("weak_kind", "mass"))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _trie_regex(forms: list[str]) -> str:
+    """A character trie as a regex: at each character one small alternation, so the pattern
+    costs about the same whatever the vocabulary size; optional tails are greedy (longest)."""
+    trie: dict = {}
+    for form in forms:
+        node = trie
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def emit(node: dict) -> str:
+        kids = sorted(k for k in node if k)
+        if not kids:
+            return ""
+        alts = [(r"\s+" if k == " " else re.escape(k)) + emit(node[k]) for k in kids]
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            return "(?:" + body + ")?"
+        return body
+
+    return r"(?<![a-z0-9%<>])" + emit(trie) + r"(?![a-z0-9%])"
+
+
+@lru_cache(maxsize=1)
+def matcher() -> re.Pattern[str]:
+    """One compiled pattern that finds every wording of ``table()`` (longest first)."""
+    return re.compile(_trie_regex(list(table())))
+
+
+def lookup(matched: str) -> tuple[tuple[str, str], ...]:
+    """The meanings of one matched stretch of normalised text."""
+    return table().get(" ".join(matched.split()), ())
