@@ -42,6 +42,14 @@ implants composition almost entirely which may obscure small sensitivity lowers 
 """.split())
 
 
+_EN_FUNCTION = frozenset("the and of in is are no not with there a an to for on at by from this "
+                         "or be was were which without".split())
+_FOREIGN_FUNCTION = frozenset(
+    "de la el los las y en con sin del por para una un es se ni le les des et avec sans une "
+    "est pas der die das und mit ohne ist keine nicht ein eine im zu do da com em sem il di "
+    "che non het een van met zonder".split())
+
+
 @dataclass
 class Prepared:
     """A report ready for matching. ``low`` and ``norm`` have the length of ``text``."""
@@ -130,12 +138,24 @@ def empty_reason(source: object, prepared: Prepared | None = None) -> str | None
         return None
     if not prepared.text.strip():
         return "no text left after removing HTML markup"
-    words = _WORD.findall(prepared.low[:20_000])
+    head = prepared.low[:20_000]
+    letters = [c for c in head if c.isalpha()]
+    if not letters:
+        return "no words in the text"
+    foreign_letters = sum(1 for c in letters if not c.isascii())
+    if foreign_letters / len(letters) > 0.3:
+        return (f"not English: {foreign_letters} of {len(letters)} letters are outside the "
+                f"Latin alphabet")
+    words = _WORD.findall(head)
     if not words:
         return "no words in the text"
+    n = len(words)
     known = sum(1 for w in words if w in _ENGLISH or w in _report_words())
     non_ascii = sum(1 for w in words if not w.isascii())
-    if len(words) >= 4 and (known / len(words) < 0.2 or non_ascii / len(words) > 0.3):
-        return (f"not English: {known} of {len(words)} words are common English or "
-                f"mammography words")
+    english = sum(1 for w in words if w in _EN_FUNCTION)
+    foreign = sum(1 for w in words if w in _FOREIGN_FUNCTION)
+    if n >= 4 and (non_ascii / n > 0.3 or foreign > max(english, 1) or
+                   (n >= 8 and known / n < 0.15)):
+        return (f"not English: {english} English and {foreign} other-language function "
+                f"words, {known} of {n} words known to the parser")
     return None

@@ -1,0 +1,37 @@
+"""write(exam) then parse gives back the same record for thousands of random exams."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mammofm.birads import Exam
+from mammofm.reports import STYLES, parse, random_exam, write
+from mammofm.reports.metrics import GROUPS, differences, field_scores
+
+N_EXAMS = 400  # x 5 styles = 2,000 reports
+
+
+def test_round_trip_every_field_group() -> None:
+    refs, preds, failures = [], [], []
+    for i in range(N_EXAMS):
+        ex = random_exam(np.random.default_rng([2026, i]))
+        for style in STYLES:
+            text = write(ex, style, seed=i)
+            got = parse(text)
+            refs.append(ex)
+            preds.append(got)
+            if len(failures) < 3 and differences(got, ex):
+                failures.append((style, text, differences(got, ex)))
+    scores = field_scores(preds, refs)
+    low = {g: round(scores[g].f1, 4) for g in GROUPS if scores[g].f1 < 0.99}
+    assert not low, f"field F1 below 0.99: {low}; first failures: {failures}"
+    assert scores["all"].tp > 10 * len(refs)  # the records carry real content
+
+
+def test_round_trip_records_are_schema_valid_and_keep_dates() -> None:
+    for i in range(60):
+        ex = random_exam(np.random.default_rng([99, i]))
+        got = parse(write(ex, "default", seed=i))
+        assert Exam.model_validate_json(got.model_dump_json()) == got
+        assert got.exam_date == ex.exam_date
+        assert got.indication == ex.indication
