@@ -67,7 +67,8 @@ def main() -> None:
         r_aug = _rate(lambda i: aug[i], args.n)
     print(f"images: {args.n} at {args.size[0]}x{args.size[1]}, 16-bit PNG, one thread")
     print(f"baseline  cv2.imread/65535      {base:8.1f} images/s")
-    print(f"dataset   MammoImageDataset     {r_plain:8.1f} images/s  ({r_plain / base:.2f}x baseline)")
+    print(f"dataset   MammoImageDataset     {r_plain:8.1f} images/s  "
+          f"({r_plain / base:.2f}x baseline)")
     print(f"augmented + default_augment     {r_aug:8.1f} images/s  ({r_aug / base:.2f}x baseline)")
 
 

@@ -112,8 +112,9 @@ def warp_boxes(boxes: np.ndarray, m_edge: np.ndarray, size: tuple[int, int],
     clipped[:, [1, 3]] = clipped[:, [1, 3]].clip(0, h)
     area = lambda x: (x[:, 2] - x[:, 0]).clip(0) * (x[:, 3] - x[:, 1]).clip(0)  # noqa: E731
     full_area = np.maximum(area(full), 1e-9)
-    keep = (area(clipped) / full_area >= min_visible) & \
-           (clipped[:, 2] - clipped[:, 0] >= min_size) & (clipped[:, 3] - clipped[:, 1] >= min_size)
+    wide = clipped[:, 2] - clipped[:, 0] >= min_size
+    tall = clipped[:, 3] - clipped[:, 1] >= min_size
+    keep = (area(clipped) / full_area >= min_visible) & wide & tall
     return clipped.astype(np.float32), keep
 
 

@@ -34,7 +34,8 @@ def test_rsna_labels_views_and_unlabelled_test(tmp_path: Path) -> None:
     m = res.manifest.set_index("image_id")
     assert len(m) == 9
     assert m.loc["462822612", "source_path"].endswith("train_images/10006/462822612.dcm")
-    assert m.loc["462822612", "malignant"] == 0.0 and math.isnan(m.loc["462822612", "birads_class"])
+    assert m.loc["462822612", "malignant"] == 0.0
+    assert math.isnan(m.loc["462822612", "birads_class"])
     assert math.isnan(m.loc["462822612", "composition_class"])    # density empty: unknown
     assert m.loc["1967300488", "malignant"] == 1.0                   # cancer=1 with BI-RADS 0
     assert m.loc["1967300488", "birads"] == "0" and m.loc["1967300488", "composition"] == "c"

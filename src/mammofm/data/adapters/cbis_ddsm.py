@@ -28,9 +28,9 @@ import pydicom
 from mammofm.birads import AssociatedFeature, Finding, FindingKind, combine_assessments, lexicon
 from mammofm.common.atomic import atomic_write_bytes
 
-from .base import (AdapterError, AdapterResult, ExamBuilder, Unmapped, as_path, assessment,
-                   blank, check_columns, composition_from_acr, finish, manifest_row,
-                   pick_descriptor, read_csv)
+from .base import (AdapterError, AdapterResult, ExamBuilder, Unmapped, as_path, assessment, blank,
+                   check_columns, composition_from_acr, finish, manifest_row, pick_descriptor,
+                   read_csv, records)
 from .dicom_index import DicomHeader, dicom_files, index_headers, read_header
 
 FILES = ("mass_case_description_train_set.csv", "mass_case_description_test_set.csv",
@@ -46,7 +46,8 @@ _UID = re.compile(r"^[0-9]+(\.[0-9]+)+$")
 
 def csv_uids(path_value: str, csv_path: Path, line: int) -> tuple[str, str, str]:
     """(case folder, StudyUID, SeriesUID) from a CSV path, tolerating quotes and newlines."""
-    parts = [p.strip() for p in re.split(r"[\\/]", str(path_value).strip().strip('"')) if p.strip()]
+    text = str(path_value).strip().strip('"')
+    parts = [p.strip() for p in re.split(r"[\\/]", text) if p.strip()]
     uids = [p for p in parts if _UID.match(p)]
     if len(parts) < 3 or len(uids) < 2:
         raise AdapterError(f"{csv_path}: row {line}: path {path_value!r} does not hold "
@@ -64,7 +65,7 @@ class SeriesIndex:
         meta = next(iter(sorted(root.rglob("metadata.csv"))), None)
         if meta is not None:
             table = read_csv(meta, ("Series UID", "File Location"))
-            for _, r in table.iterrows():
+            for r in records(table):
                 loc = str(r["File Location"]).strip().replace("\\", "/")
                 folder = (meta.parent / loc).resolve()
                 self.by_series[str(r["Series UID"]).strip()] = sorted(
@@ -143,7 +144,7 @@ class CBISDDSM:
             table = read_csv(path, ())
             check_columns(table, COMMON + (MASS if is_mass else CALC), path)
             split = "train" if "_train_" in path.name else "test"
-            for line, (_, r) in enumerate(table.iterrows(), 2):
+            for line, r in enumerate(records(table), 2):
                 pid = str(r["patient_id"]).strip()
                 lat = lexicon.normalize("laterality", str(r["left or right breast"]))
                 view = lexicon.normalize("view", str(r["image view"]))
@@ -168,22 +169,21 @@ class CBISDDSM:
                     if not blank(r["pathology"]) else None
                 if is_mass:
                     kind, asym, ad = _mass_or_other(_split_values(r["mass shape"]))
-                    desc = {"asymmetry_type": asym}
+                    desc: dict[str, Any] = {"asymmetry_type": asym}
                     if kind == FindingKind.mass.value:
-                        desc.update(shape=pick_descriptor("shape", [
-                            p for p in _split_values(r["mass shape"])
-                            if lexicon.normalize("kind", p.replace("_", " ")) is None], unmapped),
-                                    margin=pick_descriptor("margin", _split_values(r["mass margins"]),
-                                                    unmapped))
+                        shapes = [p for p in _split_values(r["mass shape"])
+                                  if lexicon.normalize("kind", p.replace("_", " ")) is None]
+                        desc["shape"] = pick_descriptor("shape", shapes, unmapped)
+                        desc["margin"] = pick_descriptor(
+                            "margin", _split_values(r["mass margins"]), unmapped)
                     if ad:
                         desc["associated_features"] = [AssociatedFeature.architectural_distortion]
                 else:
                     kind = FindingKind.calcification.value
-                    desc = {"morphology": pick_descriptor("morphology", _split_values(r["calc type"]),
-                                                   unmapped),
-                            "distribution": pick_descriptor("distribution",
-                                                     _split_values(r["calc distribution"]),
-                                                     unmapped)}
+                    desc = {"morphology": pick_descriptor(
+                                "morphology", _split_values(r["calc type"]), unmapped),
+                            "distribution": pick_descriptor(
+                                "distribution", _split_values(r["calc distribution"]), unmapped)}
                 key = (pid, lat, kind + ("" if is_mass else "c"), str(r["abnormality id"]))
                 lesion = lesions.setdefault(key, {"kind": kind, "views": set(),
                                                   "assessments": [], "pathology": pathology,

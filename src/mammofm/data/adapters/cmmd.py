@@ -17,7 +17,7 @@ import pandas as pd
 from mammofm.birads import Finding, lexicon
 
 from .base import (AdapterError, AdapterResult, ExamBuilder, as_path, blank, check_columns,
-                   finish, find_file, manifest_row, patient_split, require_file)
+                   find_file, finish, manifest_row, patient_split, records, require_file)
 from .dicom_index import dicom_files, index_headers
 
 CLINICAL_FILE = "CMMD_clinicaldata_revision.xlsx"
@@ -75,7 +75,7 @@ class CMMD:
                                      status=status, error=error))
             studies.setdefault(pid, set()).add(h.study_uid)
             exams.study(h.study_uid, patient_id=pid)
-        for _, r in clinical.iterrows():
+        for r in records(clinical):
             pid = str(r["ID1"]).strip()
             lat = lexicon.normalize("laterality", str(r["LeftRight"]))
             if lat is None:
@@ -92,7 +92,7 @@ class CMMD:
             if pid not in studies:
                 notes.append(f"{path}: ID1 {pid}: no DICOM files found")
         subtype = {(str(r["ID1"]).strip(), lexicon.normalize("laterality", str(r["LeftRight"]))):
-                   r["subtype"] for _, r in clinical.iterrows()}
+                   r["subtype"] for r in records(clinical)}
         for row in rows:
             row["subtype"] = subtype.get((row["patient_id"], row["laterality"]))
         if bad:

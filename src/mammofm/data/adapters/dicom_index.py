@@ -47,8 +47,9 @@ def read_header(path: Path) -> DicomHeader | None:
     except (InvalidDicomError, OSError, ValueError, AttributeError):
         return None
     lat = ds.get("ImageLaterality") or ds.get("Laterality")
-    return DicomHeader(path, str(ds.get("SOPInstanceUID", "")), str(ds.get("SeriesInstanceUID", "")),
-                       str(ds.get("StudyInstanceUID", "")), str(ds.get("PatientID", "")),
+    return DicomHeader(path, str(ds.get("SOPInstanceUID", "")),
+                       str(ds.get("SeriesInstanceUID", "")), str(ds.get("StudyInstanceUID", "")),
+                       str(ds.get("PatientID", "")),
                        int(ds.Rows) if "Rows" in ds else None,
                        int(ds.Columns) if "Columns" in ds else None,
                        str(lat) if lat else None, _view(ds))

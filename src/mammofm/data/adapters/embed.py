@@ -29,7 +29,8 @@ from mammofm.birads import (AsymmetryType, CalcDistribution, Certainty, Finding,
 
 from ..boxes import box_class_index
 from .base import (LICENCE_NOTES, AdapterError, AdapterResult, ExamBuilder, Unmapped, as_path,
-                   blank, composition_from_acr, finish, manifest_row, patient_split, read_csv)
+                   blank, composition_from_acr, finish, manifest_row, patient_split, read_csv,
+                   records)
 
 CLINICAL_COLUMNS = ("empi_anon", "acc_anon", "study_date_anon", "desc", "tissueden", "asses",
                     "side", "numfind", "massshape", "massmargin", "massdens", "calcfind",
@@ -155,7 +156,7 @@ class EMBED:
         carried: dict[str, dict[str, Any]] = {}
         malignant: dict[tuple[str, str], float] = {}
         box_kinds: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for _, r in ctab.iterrows():
+        for r in records(ctab):
             acc, pid = _code(r["acc_anon"]), _code(r["empi_anon"])
             age = _code(r["age_at_study"])
             exams.study(acc, patient_id=pid,
@@ -181,7 +182,7 @@ class EMBED:
                     malignant[(acc, lat)] = max(malignant.get((acc, lat), 0.0), m)
         rows, annotations, notes, errors = [], [], [], []
         dropped_boxes = 0
-        for line, (_, r) in enumerate(mtab.iterrows(), 2):
+        for line, r in enumerate(records(mtab), 2):
             if image_types and _code(r["FinalImageType"]) not in image_types:
                 continue
             acc, pid = _code(r["acc_anon"]), _code(r["empi_anon"])

@@ -27,13 +27,15 @@ from mammofm.common.atomic import atomic_write_bytes
 
 from ..boxes import box_class_index
 from .base import (AdapterError, AdapterResult, ExamBuilder, Unmapped, as_path, assessment, blank,
-                   composition_from_acr, finish, find_file, manifest_row, patient_split, read_csv)
+                   composition_from_acr, find_file, finish, manifest_row, patient_split, read_csv,
+                   records)
 from .dicom_index import read_header
 
 CSV_FILE = "INbreast.csv"
 COLUMNS = ("Patient ID", "Patient age", "Laterality", "View", "Acquisition date", "File Name",
            "ACR", "Bi-Rads")
-_DICOM_NAME = re.compile(r"^(?P<file>[^_]+)_(?P<hash>[0-9a-fA-F]+)_MG_(?P<lat>[LR])_(?P<view>[A-Z]+)")
+_DICOM_NAME = re.compile(
+    r"^(?P<file>[^_]+)_(?P<hash>[0-9a-fA-F]+)_MG_(?P<lat>[LR])_(?P<view>[A-Z]+)")
 _POINT = re.compile(r"\(\s*([-+0-9.eE]+)\s*,\s*([-+0-9.eE]+)")
 _REMOVED = {"removed", ""}
 
@@ -103,7 +105,7 @@ class INbreast:
         rows, annotations, notes, errors = [], [], [], []
         counts: dict[tuple[str, str], dict[tuple[str, tuple], dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int)))
-        for line, (_, r) in enumerate(table.iterrows(), 2):
+        for line, r in enumerate(records(table), 2):
             file_name = str(r["File Name"]).strip()
             lat = lexicon.normalize("laterality", str(r["Laterality"]))
             view = lexicon.normalize("view", str(r["View"]))

@@ -19,7 +19,7 @@ import pandas as pd
 from mammofm.birads import Finding, FindingKind, Indication, lexicon
 
 from .base import (AdapterResult, ExamBuilder, as_path, assessment, blank, finish, manifest_row,
-                   patient_split, read_csv)
+                   patient_split, read_csv, records)
 
 TRAIN_COLUMNS = ("site_id", "patient_id", "image_id", "laterality", "view", "age", "cancer",
                  "biopsy", "invasive", "BIRADS", "implant", "density", "machine_id",
@@ -59,13 +59,14 @@ class RSNAScreening:
         if (root / "test.csv").is_file():
             sources.append((read_csv(root / "test.csv", TEST_COLUMNS), "test_images", False))
         for table, folder, labelled in sources:
-            for _, r in table.iterrows():
+            carried = [c for c in EXTRA if c in table.columns]
+            for r in records(table):
                 pid, lat = str(r["patient_id"]).strip(), str(r["laterality"]).strip().upper()
-                extra = {c: r[c] for c in EXTRA if c in table.columns}
+                extra = {c: r[c] for c in carried}
                 rows.append(manifest_row(
                     image_id=str(r["image_id"]).strip(), patient_id=pid, study_id=pid,
                     laterality=lat, view=rsna_view(r["view"]),
-                    source_path=root / folder / pid / f"{str(r['image_id']).strip()}.dcm",
+                    source_path=f"{root}/{folder}/{pid}/{str(r['image_id']).strip()}.dcm",
                     dataset=self.name,
                     split=patient_split(pid, seed) if labelled else "unlabeled", **extra))
                 age = _int(r["age"])

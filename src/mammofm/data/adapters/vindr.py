@@ -21,8 +21,8 @@ import pandas as pd
 from mammofm.birads import AssociatedFeature, Finding, FindingKind, combine_assessments, lexicon
 
 from ..boxes import box_class_index
-from .base import (AdapterError, AdapterResult, ExamBuilder, Unmapped, as_path, assessment,
-                   blank, finish, manifest_row, read_csv)
+from .base import (AdapterError, AdapterResult, ExamBuilder, Unmapped, as_path, assessment, blank,
+                   finish, manifest_row, read_csv, records)
 
 BREAST_FILE = "breast-level_annotations.csv"
 FINDING_FILE = "finding_annotations.csv"
@@ -90,12 +90,12 @@ class VinDrMammo:
         breast = read_csv(bpath, BREAST_COLUMNS)
         exams = ExamBuilder()
         rows = []
-        for _, r in breast.iterrows():
+        for r in records(breast):
             sid, lat, view = str(r["study_id"]), str(r["laterality"]).strip().upper(), \
                 str(r["view_position"]).strip().upper()
             rows.append(manifest_row(
                 image_id=r["image_id"], patient_id=sid, study_id=sid, laterality=lat, view=view,
-                source_path=root / "images" / sid / f"{r['image_id']}.dicom", dataset=self.name,
+                source_path=f"{root}/images/{sid}/{r['image_id']}.dicom", dataset=self.name,
                 split=SPLITS.get(str(r["split"]).strip().lower(), str(r["split"])),
                 orig_height=r["height"], orig_width=r["width"], series_id=r["series_id"]))
             exams.study(sid, patient_id=sid)
@@ -115,7 +115,7 @@ class VinDrMammo:
         errors: list[str] = []
         if fpath.is_file():
             finding = read_csv(fpath, FINDING_COLUMNS)
-            for line, (_, r) in enumerate(finding.iterrows(), 2):
+            for line, r in enumerate(records(finding), 2):
                 sid, lat = str(r["study_id"]), str(r["laterality"]).strip().upper()
                 view = str(r["view_position"]).strip().upper()
                 kinds, feats = [], []
