@@ -158,7 +158,10 @@ class _Report:
             self.items[i].append(item)
 
     def is_masked(self, a: int, b: int) -> bool:
-        return any(s <= a and b <= e for s, e in self.masked)
+        for s, e in self.masked:
+            if s <= a and b <= e:
+                return True
+        return False
 
     def _scope(self) -> list[str]:
         t = self.title
@@ -188,7 +191,7 @@ def _collect(r: _Report) -> list[categories.CategoryMention]:
     cats = categories.find(low)
     # the category and the wording after it ("4: Suspicious") are not findings or advice
     vocab_hits = [(m.start(), m.end(), m.group()) for m in vocab.matcher().finditer(norm)]
-    assess_at = {s: e for s, e, t in vocab_hits if any(f == "assessment" for f, _ in vocab.lookup(t))}
+    assess_at = {s: e for s, e, t in vocab_hits if "assessment" in vocab.fields_of(t)}
     for c in cats:
         end = c.end
         while True:

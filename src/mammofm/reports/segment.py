@@ -57,9 +57,8 @@ def _headers(low: str) -> list[tuple[int, int, str, str]]:
     pos = low.find(":")
     while pos != -1:
         if not low[pos + 1:pos + 2].isdigit():
-            a = pos
-            while a > 0 and pos - a < 70 and low[a - 1] not in "\n.,;":
-                a -= 1
+            a = max(pos - 70, low.rfind("\n", 0, pos) + 1, low.rfind(".", 0, pos) + 1,
+                    low.rfind(",", 0, pos) + 1, low.rfind(";", 0, pos) + 1, 0)
             m = _HEADER_RE.fullmatch(low, a, pos + 1)
             if m is None and a < pos:  # "Screening: ..." after leading spaces
                 m = _HEADER_RE.fullmatch(low, a + len(low[a:pos]) - len(low[a:pos].lstrip(" ")),

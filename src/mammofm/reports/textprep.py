@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from functools import lru_cache
 from dataclasses import dataclass
 
@@ -113,6 +114,8 @@ def prepare(source: str) -> Prepared:
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_ASCII_LETTER = re.compile(r"[^\W\d_a-z]")
 
 
 @lru_cache(maxsize=1)
@@ -139,21 +142,22 @@ def empty_reason(source: object, prepared: Prepared | None = None) -> str | None
     if not prepared.text.strip():
         return "no text left after removing HTML markup"
     head = prepared.low[:20_000]
-    letters = [c for c in head if c.isalpha()]
-    if not letters:
-        return "no words in the text"
-    foreign_letters = sum(1 for c in letters if not c.isascii())
-    if foreign_letters / len(letters) > 0.3:
-        return (f"not English: {foreign_letters} of {len(letters)} letters are outside the "
-                f"Latin alphabet")
+    if not head.isascii():
+        n_letters = len(_LETTER.findall(head))
+        foreign_letters = len(_NON_ASCII_LETTER.findall(head))
+        if n_letters and foreign_letters / n_letters > 0.3:
+            return (f"not English: {foreign_letters} of {n_letters} letters are outside the "
+                    f"Latin alphabet")
     words = _WORD.findall(head)
     if not words:
         return "no words in the text"
     n = len(words)
-    known = sum(1 for w in words if w in _ENGLISH or w in _report_words())
-    non_ascii = sum(1 for w in words if not w.isascii())
-    english = sum(1 for w in words if w in _EN_FUNCTION)
-    foreign = sum(1 for w in words if w in _FOREIGN_FUNCTION)
+    counts = Counter(words)
+    vocab_words = _ENGLISH | _report_words()
+    known = sum(c for w, c in counts.items() if w in vocab_words)
+    non_ascii = sum(c for w, c in counts.items() if not w.isascii())
+    english = sum(c for w, c in counts.items() if w in _EN_FUNCTION)
+    foreign = sum(c for w, c in counts.items() if w in _FOREIGN_FUNCTION)
     if n >= 4 and (non_ascii / n > 0.3 or foreign > max(english, 1) or
                    (n >= 8 and known / n < 0.15)):
         return (f"not English: {english} English and {foreign} other-language function "

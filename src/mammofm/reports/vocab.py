@@ -152,6 +152,13 @@ def matcher() -> re.Pattern[str]:
     return re.compile(_trie_regex(list(table())))
 
 
+@lru_cache(maxsize=65536)
 def lookup(matched: str) -> tuple[tuple[str, str], ...]:
     """The meanings of one matched stretch of normalised text."""
     return table().get(" ".join(matched.split()), ())
+
+
+@lru_cache(maxsize=65536)
+def fields_of(matched: str) -> frozenset[str]:
+    """The fields a matched wording can belong to."""
+    return frozenset(f for f, _ in lookup(matched))
