@@ -103,3 +103,12 @@ def test_affine_agrees_with_torchvision_v2(angle: float, scale: float, tx: int, 
     assert (ours["mask"] != ref_mask).sum() <= 0.01 * s["mask"].sum()
     inside = ref_img > 0  # compare where both have content (borders differ by a pixel)
     assert np.abs(ours["image"][inside] - ref_img[inside]).mean() < 0.01
+
+
+def test_multichannel_image_moves_like_its_mask() -> None:
+    s = _sample()
+    s["image"] = np.stack([s["mask"].astype(np.float32)] * 3)   # (3, H, W)
+    out = T.default_augment(5)(s, key=(0, 0))
+    assert out["image"].shape == (3, 96, 64)
+    bright = out["image"][1] > 0.5
+    assert abs(int(bright.sum()) - int(out["mask"].sum())) <= 0.1 * out["mask"].sum()

@@ -66,3 +66,12 @@ def test_embed_bad_roi_is_recorded_and_image_kept(tmp_path: Path) -> None:
     assert len(res.errors) == 1 and "metadata.csv: row 3" in res.errors[0]
     assert "1.2.826.0.1.2" in set(res.manifest["image_id"])
     assert "1.2.826.0.1.2" not in set(res.annotations["image_id"])
+
+
+def test_licence_warnings_for_a_model_trained_on_embed() -> None:
+    from mammofm.data.adapters import licence_warnings
+
+    with pytest.warns(UserWarning, match="EMBED"):
+        notes = licence_warnings(["rsna", "embed", "embed"])
+    assert len(notes) == 1
+    assert licence_warnings(["rsna", "vindr"], warn=False) == []

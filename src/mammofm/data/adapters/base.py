@@ -253,3 +253,15 @@ LICENCE_NOTES: dict[str, str] = {
     "embed": ("EMBED licence: models trained on EMBED data may not be released or shared "
               "outside the licensee; keep such models private."),
 }
+
+
+def licence_warnings(datasets: Iterable[str], *, warn: bool = True) -> list[str]:
+    """The licence notes of the datasets a model was trained on (e.g. ``manifest["dataset"]``);
+    call it when saving or releasing a model. Warns (UserWarning) unless ``warn`` is False."""
+    import warnings
+
+    notes = [LICENCE_NOTES[d] for d in sorted({str(d) for d in datasets}) if d in LICENCE_NOTES]
+    if warn:
+        for n in notes:
+            warnings.warn(n, UserWarning, stacklevel=2)
+    return notes
