@@ -90,3 +90,15 @@ def test_dataset_augmentation_is_reproducible_and_varies_by_epoch(prepared: Path
     assert torch.equal(ds_a[0]["image"], ds_a[0]["image"])   # same item, same draw
     ds_b.set_epoch(1)
     assert not torch.equal(ds_a[0]["image"], ds_b[0]["image"])
+
+
+def test_augmented_batches_are_the_same_in_workers_and_in_process(prepared: Path) -> None:
+    from torch.utils.data import DataLoader
+
+    c = load_cohort(prepared)
+    ds = MammoImageDataset(c.manifest, c.annotations, transform=T.default_augment(1))
+    inproc = [b["image"] for b in DataLoader(ds, batch_size=3, collate_fn=collate)]
+    workers = [b["image"] for b in DataLoader(ds, batch_size=3, collate_fn=collate,
+                                              num_workers=2)]
+    assert len(inproc) == len(workers) == 3
+    assert all(torch.equal(a, b) for a, b in zip(inproc, workers))

@@ -129,7 +129,8 @@ class MammoImageDataset(Dataset):
 
     ``transform`` takes and returns a sample dict (see ``mammofm.data.transforms``); seeded
     transforms get the key (epoch, index), so an item is the same whatever worker reads it.
-    Call ``set_epoch`` to draw new augmentations each epoch.
+    Call ``set_epoch`` to draw new augmentations each epoch (before the DataLoader iterator is
+    made: persistent workers keep the epoch they were started with).
     """
 
     def __init__(self, manifest: pd.DataFrame, annotations: pd.DataFrame | None = None,
