@@ -8,6 +8,7 @@ at a time in their own process, so only the file that crashes is marked failed.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -20,10 +21,10 @@ from typing import Any
 import pandas as pd
 
 from mammofm.common.atomic import atomic_write_text
-from mammofm.common.manifest import to_frame, write_manifest
+from mammofm.common.manifest import MANIFEST_COLUMNS, to_frame, write_manifest
 
 from .config import PreprocessConfig
-from .pipeline import _failed_row, process_image
+from .pipeline import EXTRA_COLUMNS, IMAGES_DIR, ROWS_DIR, _failed_row, process_image
 
 #: file suffixes taken from a source folder ('' = no suffix, common for DICOM)
 DICOM_SUFFIXES: tuple[str, ...] = (".dcm", ".dicom", ".dic", "")
@@ -72,6 +73,14 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)  # one process = one core; parallelism comes from processes
 
 
+def _pool(n: int) -> ProcessPoolExecutor:
+    """Workers forked from a clean fork server, never from the caller: forking a process whose
+    OpenCV (or torch) thread pool is running deadlocks the child."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["mammofm.preprocess.batch"])
+    return ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init)
+
+
 def _run_one(args: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any], bool]:
     path, out_dir, cfg = args
     return process_image(path, out_dir, PreprocessConfig.from_dict(cfg))
@@ -79,7 +88,7 @@ def _run_one(args: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any], boo
 
 def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig) -> tuple[dict[str, Any], bool]:
     """Run one file in a fresh process; a crash there becomes a failed row for that file."""
-    with ProcessPoolExecutor(1, initializer=_worker_init) as pool:
+    with _pool(1) as pool:
         try:
             return pool.submit(_run_one, (str(path), str(out_dir), cfg.to_dict())).result()
         except BrokenProcessPool:
@@ -94,6 +103,13 @@ def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
     return Progress(TextColumn("preprocess"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                     disable=not enabled, transient=False)
+
+
+def _remove_stale_parts(out: Path) -> None:
+    """Temporary files a killed run left behind (``.<name>.<random>.part*``)."""
+    for sub in (IMAGES_DIR, ROWS_DIR):
+        for f in (out / sub).glob(".*.part*"):
+            f.unlink(missing_ok=True)
 
 
 def _mark_duplicates(rows: list[dict[str, Any]]) -> None:
@@ -123,6 +139,7 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     files = find_sources(sources)
+    _remove_stale_parts(out)
     atomic_write_text(out / "preprocess_config.json",
                       json.dumps(cfg.to_dict() | {"workers": None}, indent=2, sort_keys=True))
     t0 = time.perf_counter()
@@ -146,6 +163,8 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
     rows = [results[i][0] for i in range(len(files))]
     _mark_duplicates(rows)
     df = to_frame(rows)
+    order = [c for c in (*MANIFEST_COLUMNS, *EXTRA_COLUMNS) if c in df.columns]
+    df = df[order + [c for c in df.columns if c not in order]]
     manifest = out / f"{MANIFEST_STEM}.{cfg.manifest_format}"
     write_manifest(df, manifest, cfg.manifest_format)
     ok = int((df["status"] == "ok").sum()) if len(df) else 0
@@ -163,7 +182,7 @@ def _run_pool(files: list[Path], todo: Iterable[int], out: Path, cfg: Preprocess
     """Run ``todo`` in a pool; return the indices left unfinished by a worker crash."""
     pending = list(todo)
     cfg_d = cfg.to_dict()
-    with ProcessPoolExecutor(n_workers, initializer=_worker_init) as pool:
+    with _pool(n_workers) as pool:
         futures: dict[Future, int] = {
             pool.submit(_run_one, (str(files[i]), str(out), cfg_d)): i for i in pending}
         left: list[int] = []

@@ -29,6 +29,13 @@ from .render import render
 from .resize import area_resize
 from .side import SideDecision, chest_wall_side, decide_flip, tag_chest_wall_side
 
+#: the columns a row has beyond MANIFEST_COLUMNS, in manifest order
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "out_height", "out_width", "bit_depth", "pixel_spacing_row_mm", "pixel_spacing_col_mm",
+    "out_pixel_spacing_mm", "laterality_source", "view_source", "chest_wall_side", "side_source",
+    "side_image", "side_confidence", "side_tags", "decoder", "transfer_syntax", "photometric",
+    "bits_stored", "voi", "config_fingerprint",
+)
 IMAGES_DIR = "images"
 ROWS_DIR = "rows"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -138,7 +145,7 @@ def process_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
         image = render(stored, dmap, t, config.bit_depth)
         write_png(png, image, config.png_compression)
         row = _row(path, png, header, t, side, decoder, dmap, config)
-        atomic_write_text(row_path, json.dumps(row, sort_keys=True))
+        atomic_write_text(row_path, json.dumps(row))
         return row, False
     except DicomError as exc:
         return _failed_row(path, header, str(exc), config), False
