@@ -5,7 +5,8 @@ same files in one run.
     .venv/bin/python benchmarks/preprocess.py            # the 8 real CBIS-DDSM files
     .venv/bin/python benchmarks/preprocess.py --src DIR --rounds 3 --workers 1 2
 
-Each figure is the best of ``--rounds`` interleaved rounds (other processes share the CPU;
+Worker pools come from one fork server for every mode (started before timing). Each figure
+is the best of ``--rounds`` interleaved rounds (other processes share the CPU;
 interleaving exposes every mode to the same load). Targets printed at the end: full pipeline
 >= 0.6x the fastest decode-only rate and >= 3x the naive pipeline, at the same worker count.
 Both pipelines write 1520x912 PNGs.
@@ -20,7 +21,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -69,7 +69,9 @@ def _pool_map(fn: Callable, items: list, workers: int) -> None:
         for it in items:
             fn(it)
         return
-    with ProcessPoolExecutor(workers, initializer=_init) as pool:
+    from mammofm.preprocess.batch import worker_pool  # the pool the pipeline itself uses
+
+    with worker_pool(workers) as pool:
         list(pool.map(fn, items))
 
 
@@ -128,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory(prefix="mammofm-bench-") as td:
         tmp = Path(td)
-        for w in args.workers:  # warm the page cache and imports once
-            run_mode("decode dicomsdl", files[:2], 1, tmp)
+        for w in args.workers:  # warm the page cache, imports and the fork server once
+            run_mode("decode dicomsdl", files[:2], w, tmp)
         for r in range(args.rounds):
             for w in args.workers:
                 for m in modes:

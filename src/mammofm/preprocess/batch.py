@@ -73,9 +73,11 @@ def _worker_init() -> None:
     cv2.setNumThreads(1)  # one process = one core; parallelism comes from processes
 
 
-def _pool(n: int) -> ProcessPoolExecutor:
+def worker_pool(n: int) -> ProcessPoolExecutor:
     """Workers forked from a clean fork server, never from the caller: forking a process whose
-    OpenCV (or torch) thread pool is running deadlocks the child."""
+    OpenCV (or torch) thread pool is running deadlocks the child. As with "spawn", a script
+    that starts a run must guard its entry point with ``if __name__ == "__main__":``; the
+    server starts once per process (about a second) and is reused by later pools."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["mammofm.preprocess.batch"])
     return ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init)
@@ -88,7 +90,7 @@ def _run_one(args: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any], boo
 
 def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig) -> tuple[dict[str, Any], bool]:
     """Run one file in a fresh process; a crash there becomes a failed row for that file."""
-    with _pool(1) as pool:
+    with worker_pool(1) as pool:
         try:
             return pool.submit(_run_one, (str(path), str(out_dir), cfg.to_dict())).result()
         except BrokenProcessPool:
@@ -133,7 +135,8 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
 
     Returns the manifest (one row per source, in source order); ``df.attrs['summary']`` is a
     :class:`RunSummary`. Files finished by an earlier run with the same configuration are
-    reused, so a killed run started again completes the rest with identical bytes."""
+    reused, so a killed run started again completes the rest with identical bytes. With
+    ``workers > 1`` see :func:`worker_pool` (entry-point guard)."""
     cfg = config or PreprocessConfig()
     n_workers = max(1, int(workers if workers is not None else cfg.workers))
     out = Path(out_dir).resolve()
@@ -182,7 +185,7 @@ def _run_pool(files: list[Path], todo: Iterable[int], out: Path, cfg: Preprocess
     """Run ``todo`` in a pool; return the indices left unfinished by a worker crash."""
     pending = list(todo)
     cfg_d = cfg.to_dict()
-    with _pool(n_workers) as pool:
+    with worker_pool(n_workers) as pool:
         futures: dict[Future, int] = {
             pool.submit(_run_one, (str(files[i]), str(out), cfg_d)): i for i in pending}
         left: list[int] = []
