@@ -29,16 +29,17 @@ class DemoConfig:
     """Sizes that fit the 15-minute budget on 2 CPU cores (see benchmarks/ for timings)."""
 
     seed: int = 0
-    patients: int = 110
-    external_patients: int = 36
+    patients: int = 96
+    external_patients: int = 32
     site: str = "mixed"
     external_site: str = "site-b"
-    synth_size: tuple[int, int] = (512, 320)
-    size: tuple[int, int] = (256, 160)  # preprocessed HxW = mammoclip-tiny's input
+    synth_size: tuple[int, int] = (384, 240)
+    #: preprocessed HxW: the images both models see (the CLIP is pretrained at this size)
+    size: tuple[int, int] = (128, 80)
     workers: int = 2
     model: str = "mammoclip-tiny"
     pretrain: dict[str, Any] = field(default_factory=lambda: {
-        "max_epochs": 12, "batch_size": 16, "lr": 1e-3, "weight_decay": 0.05,
+        "max_epochs": 10, "batch_size": 16, "lr": 1e-3, "weight_decay": 0.05,
         "warmup_steps": 10, "augment_strength": 0.5})
     tasks: str = "all"
     budget: dict[str, Any] = field(default_factory=lambda: {
@@ -127,7 +128,7 @@ def run_pretrain(prepared: Path, out: Path, cfg: DemoConfig) -> Path:
     from mammofm.train import pretrain_clip
 
     pretrain_clip(prepared, output_dir=str(out / "clip"), model=cfg.model, seed=cfg.seed,
-                  tensorboard=False, **cfg.pretrain)
+                  image_size=tuple(cfg.size), tensorboard=False, **cfg.pretrain)
     return model_dir
 
 
@@ -180,13 +181,16 @@ def register(app: typer.Typer) -> None:
         external_patients: int = typer.Option(DemoConfig.external_patients,
                                               "--external-patients", min=2,
                                               help="external (shifted site) cohort size"),
-        epochs: int = typer.Option(12, "--epochs", min=1, help="CLIP pretraining epochs"),
+        epochs: int = typer.Option(10, "--epochs", min=1, help="CLIP pretraining epochs"),
+        size: str = typer.Option("128x80", "--size", help="preprocessed image size HxW"),
         tasks: str = typer.Option("all", "--tasks", help="all | CATEGORY | NAME[,NAME]"),
         workers: int = typer.Option(2, "--workers", min=1, help="processes for synth/prepare"),
     ) -> None:
         """Run the whole pipeline on the built-in data: real samples -> synthetic cohort ->
         preprocessing -> tiny Mammo-CLIP pretraining -> benchmark vs scratch -> report."""
+        from mammofm.synth import parse_size
+
         cfg = DemoConfig(seed=seed, patients=patients, external_patients=external_patients,
-                         tasks=tasks, workers=workers)
+                         tasks=tasks, workers=workers, size=parse_size(size))
         cfg.pretrain["max_epochs"] = epochs
         run_demo(out, cfg)

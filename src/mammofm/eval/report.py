@@ -55,6 +55,29 @@ def _cell(results: BenchmarkResults, task: str, model: str) -> tuple[str, str, s
     return inner, ext, drop
 
 
+def _detail_rows(results: BenchmarkResults, tasks: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Every metric of every task: rows (task, metric), columns model / model external."""
+    header = ["task", "metric"]
+    for m in results.models:
+        header += [m, f"{m} external"]
+    rows = []
+    for t in tasks:
+        names: list[str] = []
+        for m in results.models:
+            o = results.get(t, m)
+            if o is not None and o.result is not None:
+                names += [k for k in o.result.metrics if k not in names]
+        for k in names:
+            row = [t, k]
+            for m in results.models:
+                o = results.get(t, m)
+                r = o.result if o is not None else None
+                row += [_fmt(r.metrics.get(k, math.nan)) if r else "–",
+                        _fmt(r.external.get(k, math.nan)) if r and r.external else "–"]
+            rows.append(row)
+    return header, rows
+
+
 def _primary(results: BenchmarkResults, task: str) -> str:
     for o in results.outcomes:
         if o.task == task and o.result is not None:
@@ -119,6 +142,9 @@ def render_markdown(results: BenchmarkResults, figures: list[Figure],
         for f in figures:
             if f.task in tasks:
                 out += [f"![{f.title}]({f.path.as_posix()})", ""]
+        dh, dr = _detail_rows(results, tasks)
+        if dr:
+            out += [f"### {cat}: every metric", "", _md_table(dh, dr), ""]
     bad = [o for o in results.outcomes if o.status != "ok"]
     if bad:
         out += ["## Failures and tasks that do not apply", "",
@@ -208,6 +234,10 @@ def render_html(results: BenchmarkResults, figures: list[Figure], rank_png: Path
         if figs:
             parts.append('<div class="figs">' + "".join(_img(f.path, f.title) for f in figs)
                          + "</div>")
+        dh, dr = _detail_rows(results, tasks)
+        if dr:
+            parts.append(f"<details><summary>{_h(cat)}: every metric</summary>"
+                         + _html_table(dh, dr, f"details {cat}") + "</details>")
     bad = [o for o in results.outcomes if o.status != "ok"]
     if bad:
         parts.append("<h2>Failures and tasks that do not apply</h2>")

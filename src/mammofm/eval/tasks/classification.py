@@ -151,7 +151,7 @@ class ClassificationTask(Task):
                 curves["data_efficiency"] = eff
         metrics, cis = per_site["internal"]
         ext, ext_ci = per_site.get("external", ({}, {}))
-        n = int(np.isfinite(_labels(scorer("internal")[0], self.spec.column)).sum())
+        n = int(metrics["n_images"])
         return TaskResult(metrics=metrics, primary=self.primary, ci=cis, external=ext,
                           external_ci=ext_ci, curves=curves,
                           notes=f"{self.protocol}; {n} labelled internal test images")
