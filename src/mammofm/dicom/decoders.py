@@ -43,11 +43,13 @@ def _dicomsdl_support(h: DicomHeader) -> str | None:
 def _decode_dicomsdl(path: Path, h: DicomHeader) -> np.ndarray:
     import dicomsdl
 
-    dset = dicomsdl.open(str(path))
+    level = dicomsdl.get_loglevel()
+    dicomsdl.set_loglevel(dicomsdl.LogLevel.DISABLE)  # its errors reach us as exceptions
     try:
+        dset = dicomsdl.open(str(path))
         return np.asarray(dset.pixelData(storedvalue=True))
     finally:
-        del dset
+        dicomsdl.set_loglevel(level)
 
 
 class NoPixelData(DicomError):
