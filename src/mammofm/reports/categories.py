@@ -19,7 +19,7 @@ _VALUE = (r"(?P<v>[0-6](?:\s?[abc](?![a-z]))?|iv\s?[abc](?![a-z])|vi|iv|v|i{1,3}
           r"three|four|five|six)(?![a-z0-9])")
 _TOKEN = r"(?:acr\s*[-/]?\s*)?bi\s*-?\s*r[a-z]{1,3}s(?:\s*\(r\))?|birads|bi-rads"
 CATEGORY_RE = re.compile(
-    rf"(?<![a-z])(?P<tok>{_TOKEN})(?:\s*(?:final|overall|assessment|category|categories|"
+    rf"(?=[abc])(?<![a-z])(?P<tok>{_TOKEN})(?:\s*(?:final|overall|assessment|category|categories|"
     rf"classification|class|cat\.?|score|grade))*\s*[:=#\-(]*\s*(?:[mu]\s*/\s*)?{_VALUE}"
     rf"|(?<![a-z])(?<!density )(?<!composition )(?P<cat>category|cat\.)\s*[:#\-]?\s*"
     rf"(?P<v2>[0-6](?:\s?[abc](?![a-z]))?|iv\s?[abc]?|vi|iv|v|i{{1,3}})(?![a-z0-9])"

@@ -70,7 +70,9 @@ ANAPHOR = re.compile(r"(?<![a-z])(?:the|this|these|that|those|said|aforementione
 ANAPHOR_BREAK = frozenset({"a", "an", "is", "are", "there", "of", "in", "with", "and", "or",
                            "no", "at", "on", "from", "to", "for", "than"})
 
-# ---- numbers: one pattern, every alternative starts on a digit (fast scanning) ---------------
+# ---- numbers: one pattern, every alternative starts on a digit (fast scanning); numbers led
+# by letters ("N+5.5 cm", "Lt2H", "March 4, 2021", "age 61") are read at their digits and the
+# letters checked behind them ----------------------------------------------------------------
 _NUM = r"\d{1,3}(?:\.\d{1,2})?"
 _UNIT = r"(?:mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?)"
 _OCLOCK = r"(?:o\s*'?\s*clock|0\s*'\s*clock|oclock|o'c(?![a-z]))"
@@ -84,6 +86,11 @@ NUMERIC_RE = re.compile(
     rf"|(?P<clock>\d{{1,2}}(?:[:.]\d{{2}})?\s*{_OCLOCK})"
     r"|(?P<clockc>(?<![\d/.:])\d{1,2}:(?:00|15|30|45)(?!\s*(?:am|pm|a\.m|p\.m|hrs?)(?![a-z]))(?![\d/:]))"
     r"|(?P<clockd>(?<=at\s)\d{1,2}\.(?:00|15|30|45)(?!\s*(?:cm|mm|%|\d)))"
+    rf"|(?P<nplus>(?:(?<=n\+)|(?<=n \+)|(?<=n\+ )|(?<=n \+ )){_NUM}\s*(?:{_UNIT})?)"
+    r"|(?P<lth>(?<=[lr])\d{1,2}\s*h(?![a-z])|(?<=[lr]t)\d{1,2}\s*h(?![a-z])"
+    r"|(?<=[lr]t\s)\d{1,2}\s*h(?![a-z]))"
+    r"|(?P<mdy>(?<=[a-z.]\s)\d{1,2},?\s+(?:19|20)\d{2}(?!\d))"
+    r"|(?P<agew>(?:(?<=age\s)|(?<=age:)|(?<=age:\s)|(?<=aged\s)|(?<=is\s))\d{2,3}(?!\d|\.\d))"
     rf"|(?P<dist>(?<![\d.])(?P<da>{_NUM})\s*(?P<du>{_UNIT})?\s*(?:\)\s*)?(?:from\s+(?:the\s+)?nipple|"
     r"from\s+the\s+areola|fn(?![a-z])))"
     rf"|(?P<size>(?<![\d.+])(?P<a>{_NUM})\s*(?:{_UNIT})?(?:\s*(?:x|by|\*)\s*(?P<b>{_NUM})\s*(?:{_UNIT})?"
@@ -92,15 +99,9 @@ NUMERIC_RE = re.compile(
     r"|\d{2,3}\s*(?:yo|y/o|y\.o\.?)(?![a-z])|(?<![\d/])\d{2}\s*(?:f|m)(?![a-z0-9]))"
     r")"
 )
-#: numbers introduced by letters: "N+5.5 cm" (distance), "Lt2H" (side + clock), "March 4, 2021",
-#: "age 61"
-LETTER_NUMERIC_RE = re.compile(
-    rf"(?P<nplus>(?<![a-z])n\s*\+\s*(?P<na>{_NUM})\s*(?P<nu>{_UNIT})?)"
-    r"|(?P<lth>(?<![a-z])(?P<side>lt|rt|l|r)\s*(?P<hs>\d{1,2})\s*h(?![a-z]))"
-    rf"|(?P<mdy>(?<![a-z]){_MON}\s+(?P<md>\d{{1,2}}),?\s+(?P<my>(?:19|20)\d{{2}}))"
-    r"|(?P<agew>(?<![a-z])(?:age|aged|patient\s+is)\s*:?\s*(?P<aw>\d{2,3})(?!\d))"
-)
-_NUMBER_PREFIX = re.compile(r"(?<=[a-z+])\s*\+?\s*\d|(?<=[a-z])\s+\d")
+#: what comes before a number read by NUMERIC_RE's letter-led alternatives
+MONTH_BEFORE = re.compile(rf"(?<![a-z]){_MON}\s+$")
+SIDE_BEFORE = re.compile(r"(?<![a-z])(lt|rt|l|r)\s*$")
 #: what follows a measurement that is a distance, not a size
 NOT_SIZE_AFTER = re.compile(
     r"\s*(?:\)\s*)?(?:from\s+(?:the\s+)?(?:nipple|skin|areola|chest\s+wall|pectoral\w*)|fn(?![a-z])|"

@@ -46,7 +46,7 @@ from mammofm.birads.lexicon import ENUMS, KIND_DESCRIPTORS
 
 from . import categories, cues, vocab
 from .segment import Sentence, split
-from .textprep import Prepared, empty_reason, prepare
+from .textprep import Prepared, empty_reason, language_reason, prepare
 
 __all__ = ["parse"]
 
@@ -86,6 +86,19 @@ _OBSCURE = re.compile(r"obscur\w*\s+(?:small\s+)?$")
 _SHORT_REC = re.compile(r"^[\s,.;]*(?:(?:is|are|recommended|advised|suggested|in|one|1|year|"
                         r"12|months|the|a|of|and)[\s,.;]*)*$")
 _ABBREV_VIEWS = frozenset({"cc", "mlo", "xccl", "xccm"})
+
+
+# cheap substring tests that decide whether a sentence needs a pattern search at all
+_MODALITY_WORDS = (
+    ("ultrasound", ("sono", "ultrasound", "echo", "shadowing", "vascularity", "doppler"),
+     cues.US_WORDS),
+    ("mri", ("mri", "enhanc", "washout", "magnetic"), cues.MRI_WORDS),
+    ("tomosynthesis", ("tomo", "dbt", "3d"), cues.TOMO_WORDS),
+)
+_SOFTWARE_WORDS = ("volpara", "quantra", "densitas", "software", "automated", "volumetric", "vdg")
+_DENSITY_WORDS = ("dens", "acr", "rads", "composition", "[")
+_COMPARISON_WORDS = ("compar", "prior", "previous", "outside", "since", "stable", "unchanged",
+                     "baseline", "none", "n/a", "available")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,26 +254,27 @@ def _collect(r: _Report) -> list[categories.CategoryMention]:
                 r.add(_Item(a, b, "size", round(mm, 1)))
         elif kind == "age":
             r.add(_Item(a, b, "age", int(_DATE_NUMS.match(m.group()).group())))  # type: ignore[union-attr]
-    for m in cues.LETTER_NUMERIC_RE.finditer(low):
-        kind = m.lastgroup
-        a, b = m.start(), m.end()
-        if kind == "nplus":
-            unit = m.group("nu") or "cm"
-            val = float(m.group("na")) / (10.0 if unit.startswith("m") else 1.0)
+        elif kind == "nplus":
+            raw, unit = re.match(r"([\d.]+)\s*([a-z]*)", m.group()).groups()  # type: ignore[union-attr]
+            val = float(raw) / (10.0 if unit.startswith("m") else 1.0)
             if 0 <= val <= 30:
-                r.add(_Item(a, b, "distance", val))
+                r.add(_Item(a - 2, b, "distance", val))
         elif kind == "lth":
-            val = _hours(m.group("hs"), None)
-            if val is not None:
-                r.add(_Item(a, b, "clock", val))
-                r.add(_Item(a, a + len(m.group("side")), "laterality",
-                            "R" if m.group("side").startswith("r") else "L"))
+            side = cues.SIDE_BEFORE.search(low, max(0, a - 4), a)
+            val = _hours(_DATE_NUMS.match(m.group()).group(), None)  # type: ignore[union-attr]
+            if side is not None and val is not None:
+                r.add(_Item(side.start(), b, "clock", val))
+                r.add(_Item(side.start(), side.end(), "laterality",
+                            "R" if side.group(1).startswith("r") else "L"))
         elif kind == "mdy":
-            d = _date("mdy", m.group())
-            if d is not None:
-                r.add(_Item(a, b, "date", d))
+            mon = cues.MONTH_BEFORE.search(low, max(0, a - 12), a)
+            if mon is not None:
+                d = _date("mdy", low[mon.start():b])
+                if d is not None:
+                    r.add(_Item(mon.start(), b, "date", d))
         elif kind == "agew":
-            r.add(_Item(a, b, "age", int(m.group("aw"))))
+            if re.search(r"(?<![a-z])(?:age|aged|patient is)\s*:?\s*$", low[max(0, a - 14):a]):
+                r.add(_Item(a, b, "age", int(m.group())))
     for i in range(len(r.sents)):
         r.items[i].sort(key=lambda it: (it.start, -it.end))
         r.cues[i].sort()
@@ -428,17 +442,14 @@ def _adjacent_before(r: _Report, item: _Item, anchor: _Item, items: list[_Item])
 
 def _sentence_modality(r: _Report, i: int) -> str | None:
     s = r.sents[i]
-    text = r.low[s.start:s.end]
     for it in r.items[i]:
         if it.field == "modality" and it.value != "mammography" and \
                 not cues.GUIDED.match(r.low, it.end):
             return str(it.value)
-    if cues.US_WORDS.search(text):
-        return "ultrasound"
-    if cues.MRI_WORDS.search(text):
-        return "mri"
-    if cues.TOMO_WORDS.search(text):
-        return "tomosynthesis"
+    text = r.low[s.start:s.end]
+    for name, words, rx in _MODALITY_WORDS:
+        if any(w in text for w in words) and rx.search(text):
+            return name
     return s.modality
 
 
@@ -742,7 +753,7 @@ def _composition(r: _Report) -> dict[str, tuple[str, tuple[int, int]]]:
         if s.section in ("history", "technique", "comparison"):
             continue
         text = r.low[s.start:s.end]
-        if cues.SOFTWARE.search(text):
+        if any(w in text for w in _SOFTWARE_WORDS) and cues.SOFTWARE.search(text):
             continue
         found: tuple[str, int, int] | None = None
         for it in r.items[i]:
@@ -756,7 +767,8 @@ def _composition(r: _Report) -> dict[str, tuple[str, tuple[int, int]]]:
             found = (str(it.value), it.start, it.end)
             break
         if found is None:
-            m = _CHECKBOX.search(text) or _LETTER_DENSITY.search(text)
+            m = (_CHECKBOX.search(text) or _LETTER_DENSITY.search(text)) \
+                if any(w in text for w in _DENSITY_WORDS) else None
             if m is None and any(s.header == h for h in _DENSITY_HEADERS):
                 m = _BARE_LETTER.match(text)
             if m is not None:
@@ -833,11 +845,12 @@ def _comparison(r: _Report, found: list[_Found]) -> tuple[dict[str, Any] | None,
         kinds = {k for _, _, k in r.cues[i]}
         if "hypo" in kinds and s.section != "comparison":
             continue
-        is_none = cues.COMPARISON_NONE.search(text)
+        maybe = s.section == "comparison" or any(w in text for w in _COMPARISON_WORDS)
+        is_none = cues.COMPARISON_NONE.search(text) if maybe else None
         if is_none and (s.section == "comparison" or re.search(r"compar|prior|previous", text)):
             no = no or (s.start + is_none.start(), s.start + is_none.end())
             continue
-        m = cues.COMPARISON_YES.search(text)
+        m = cues.COMPARISON_YES.search(text) if maybe else None
         in_section = s.section == "comparison"
         if m or in_section:
             if s.section == "history" and not m:
@@ -1013,11 +1026,15 @@ def parse(text: str) -> Exam:
     if reason:
         return _empty(reason)
     p = prepare(text)
-    reason = empty_reason(text, p)
-    if reason:
-        return _empty(reason)
+    if not p.text.strip():
+        return _empty("no text left after removing HTML markup")
     r = _Report(p)
     cats = _collect(r)
+    n_terms = sum(len(x) for x in r.items)
+    if not p.low.isascii() or n_terms * 80 < len(p.low):  # few terms: check the language
+        reason = language_reason(p)
+        if reason:
+            return _empty(reason)
     found = _findings(r)
     comp = _composition(r)
     per, overall = categories.choose(cats, r.scope)

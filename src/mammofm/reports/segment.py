@@ -46,7 +46,8 @@ _HEADER_RE = re.compile(
     + "|".join(f"(?P<mod_{k}>(?:{v}))" for k, v in _MODALITY_HEADERS.items()) + "|"
     + _SIDE_HEADER + ")" + _TAIL
 )
-_BREAKS = re.compile(r"[.;!?\u2022\n]")
+_BREAKS = re.compile(r"[;!\u2022\n]|[.?](?=[\s\"]|$)")
+_ALNUM = re.compile(r"[^\W_]")
 _ABBREV = ("dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e")
 _BULLET = re.compile(r"[ ]*(?:[-*>]+[ ]+|\(?\d{1,2}[.)][ ]+)")
 
@@ -131,7 +132,7 @@ def split(low: str) -> list[Sentence]:
             a = bm.end()
         while b > a and low[b - 1] in " \t,:":
             b -= 1
-        if b - a < 2 or not any(c.isalnum() for c in low[a:b]):
+        if b - a < 2 or _ALNUM.search(low, a, b) is None:
             return
         sec = section
         if title_open:

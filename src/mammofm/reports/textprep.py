@@ -141,6 +141,11 @@ def empty_reason(source: object, prepared: Prepared | None = None) -> str | None
         return None
     if not prepared.text.strip():
         return "no text left after removing HTML markup"
+    return language_reason(prepared)
+
+
+def language_reason(prepared: Prepared) -> str | None:
+    """Why a prepared text is not an English report (None when it is)."""
     head = prepared.low[:20_000]
     if not head.isascii():
         n_letters = len(_LETTER.findall(head))

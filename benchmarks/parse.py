@@ -1,0 +1,162 @@
+"""Report parsing speed (reports/s on one core) and accuracy, against the library alternative.
+
+Corpus: the 61 hand-written gold reports of ``tests/reports/corpus`` plus writer-produced
+reports of random exams (all styles). Two parsers run on the same texts in the same process:
+
+* ``mammofm.reports.parse``: the compact rule engine (vocabulary trie + ConText cues), full
+  BI-RADS record with evidence spans;
+* spaCy + negspaCy (NegEx) as the alternative: a blank English pipeline, a sentencizer, an
+  EntityRuler with the same lexicon wordings for finding kinds and sides, and negspaCy's
+  clinical termset. It produces only finding kinds with negation (and a side), a subset of the
+  record, so it is compared on that subset: the "findings" field group (side, kind,
+  certainty) of the gold corpus. spaCy / negspaCy are optional: the row is skipped if absent.
+
+Prints one table: reports/s, ms/report, findings F1 on the gold corpus, all-fields F1.
+
+    python benchmarks/parse.py [--synthetic 500] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "reports"))
+
+
+def pin_one_core() -> str:
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        return f"pinned to core {min(os.sched_getaffinity(0))}"
+    except (AttributeError, OSError):
+        return "not pinned (no sched_setaffinity)"
+
+
+def corpus(n_synthetic: int) -> tuple[list[str], list]:
+    from conftest import load  # the gold corpus loader of the tests
+
+    from mammofm.reports import STYLES, random_exam, write
+
+    gold = load()
+    styles = sorted(STYLES)
+    synth = [write(random_exam(np.random.default_rng([11, i])), styles[i % len(styles)], seed=i)
+             for i in range(n_synthetic)]
+    return [t for _, t, _ in gold] + synth, gold
+
+
+def time_it(fn, texts: list[str], repeat: int) -> float:
+    """Best-of-``repeat`` seconds per report."""
+    for t in texts[:20]:
+        fn(t)  # warm caches and lazy compilation
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for t in texts:
+            fn(t)
+        best = min(best, (time.perf_counter() - t0) / len(texts))
+    return best
+
+
+# ---- the spaCy + negspaCy alternative ---------------------------------------------------------
+def build_negspacy():
+    import spacy
+    from negspacy.negation import Negex  # noqa: F401  (registers the "negex" factory)
+
+    from mammofm.birads import lexicon
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    patterns = []
+    for form, value in lexicon.surface_forms("kind").items():
+        if form not in ("density", "densities", "calcified"):
+            patterns.append({"label": "FINDING", "pattern": form, "id": value})
+    for form, value in lexicon.surface_forms("asymmetry_type").items():
+        patterns.append({"label": "FINDING", "pattern": form, "id": "asymmetry"})
+    for form, value in lexicon.surface_forms("laterality").items():
+        if len(form) > 1:
+            patterns.append({"label": "SIDE", "pattern": form, "id": value})
+    for form in ("bilateral", "bilaterally", "both breasts", "either breast"):
+        patterns.append({"label": "SIDE", "pattern": form, "id": "B"})
+    ruler.add_patterns(patterns)
+    nlp.add_pipe("negex", config={"ent_types": ["FINDING"]})
+    return nlp
+
+
+def negspacy_findings(nlp, text: str):
+    """An Exam holding only finding kinds, certainty (NegEx) and side, from spaCy + negspaCy."""
+    from mammofm.birads import Breast, Exam, Finding
+
+    doc = nlp(text)
+    found: dict[str, list[Finding]] = {"L": [], "R": []}
+    seen = set()
+    for sent in doc.sents:
+        sides = [e for e in sent.ents if e.label_ == "SIDE"]
+        for ent in sent.ents:
+            if ent.label_ != "FINDING":
+                continue
+            near = min(sides, key=lambda s: abs(s.start - ent.start), default=None)
+            which = ["L", "R"] if near is None or near.ent_id_ == "B" else [near.ent_id_]
+            cert = "negated" if ent._.negex else "present"
+            for side in which:
+                key = (side, ent.ent_id_, cert)
+                if cert == "negated" and key in seen:
+                    continue
+                seen.add(key)
+                found[side].append(Finding(kind=ent.ent_id_, certainty=cert))
+    return Exam(breasts={s: Breast(findings=f) for s, f in found.items()})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--synthetic", type=int, default=500, help="writer-produced reports to add")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = ap.parse_args()
+    pinned = pin_one_core()
+
+    from mammofm.reports import parse
+    from mammofm.reports.metrics import field_scores
+
+    texts, gold = corpus(args.synthetic)
+    gold_texts = [t for _, t, _ in gold]
+    gold_exams = [g for _, _, g in gold]
+    rows = []
+    sec = time_it(parse, texts, args.repeat)
+    ours = field_scores([parse(t) for t in gold_texts], gold_exams)
+    rows.append(("mammofm rule engine (full record)", sec, ours["findings"].f1, ours["all"].f1))
+    try:
+        nlp = build_negspacy()
+    except ImportError as exc:
+        rows.append((f"spaCy + negspaCy: not installed ({exc.name})", float("nan"),
+                     float("nan"), float("nan")))
+    else:
+        sec_n = time_it(lambda t: negspacy_findings(nlp, t), texts, args.repeat)
+        neg = field_scores([negspacy_findings(nlp, t) for t in gold_texts], gold_exams)
+        rows.append(("spaCy + negspaCy (kinds + negation only)", sec_n, neg["findings"].f1,
+                     float("nan")))
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"{len(texts):,} reports ({len(gold_texts)} gold + {args.synthetic} writer-made), "
+          f"mean {np.mean([len(t) for t in texts]):.0f} chars; {pinned}; "
+          f"load average {load[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"{'parser':44s} {'reports/s':>10s} {'ms/report':>10s} {'findings F1':>12s} "
+          f"{'all-fields F1':>14s}")
+    for name, s, f1, allf1 in rows:
+        rate = 1.0 / s if s == s and s > 0 else float("nan")
+        print(f"{name:44s} {rate:10.0f} {s * 1000:10.2f} {f1:12.3f} {allf1:14.3f}")
+    print("target: >= 5,000 reports/s on one core (mammofm rule engine)")
+    if args.json:
+        args.json.write_text(json.dumps([{"parser": n, "reports_per_s": 1 / s if s == s else None,
+                                          "findings_f1": f, "all_f1": a} for n, s, f, a in rows],
+                                        indent=2))
+
+
+if __name__ == "__main__":
+    main()
