@@ -84,3 +84,9 @@ def test_auto_does_not_use_dicomsdl_where_it_is_wrong(testfile):
 def test_unknown_decoder_name_is_refused(testfile):
     with pytest.raises(ValueError, match="unknown decoder"):
         read_image(testfile("MR_small.dcm"), decoder="nope")
+
+
+def test_32bit_stored_values_take_the_float_path(testfile):
+    im = read_image(testfile("rtdose_1frame.dcm"))
+    assert im.pixels.dtype == np.uint16 and im.voi == "min-max"
+    assert im.pixels.min() == 0 and im.pixels.max() == 65535

@@ -41,10 +41,12 @@ class DecodedImage:
 
 def decode_with_map(path: str | os.PathLike[str], *, window: int = 0,
                     voi_function: str | None = None, decoder: str = "auto",
-                    apply_voi: bool = True) -> tuple[DicomHeader, np.ndarray, DisplayMap, str]:
+                    apply_voi: bool = True, header: DicomHeader | None = None
+                    ) -> tuple[DicomHeader, np.ndarray, DisplayMap, str]:
     """Header, stored values, display map and decoder name, without applying the map; for
-    pipelines that apply it to a region only (see ``mammofm.preprocess``)."""
-    header = read_header(path)
+    pipelines that apply it to a region only (see ``mammofm.preprocess``). ``header``: one
+    already read from ``path``, to save reading it again."""
+    header = header if header is not None else read_header(path)
     stored, used = decode_stored(header, decoder)
     try:
         dmap = display_map(header.dataset, stored, window=window, voi_function=voi_function,

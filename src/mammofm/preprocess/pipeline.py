@@ -136,7 +136,7 @@ def process_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
             return cached, True
         header, stored, dmap, decoder = decode_with_map(
             path, window=config.window, voi_function=config.voi_function,
-            decoder=config.decoder, apply_voi=config.apply_voi)
+            decoder=config.decoder, apply_voi=config.apply_voi, header=header)
         bm, box = locate_breast(stored, dmap, config.crop.work_size, config.crop)
         img_side, conf = chest_wall_side(bm.mask)
         side = decide_flip(tag_chest_wall_side(header.laterality, header.chest_wall_side),
