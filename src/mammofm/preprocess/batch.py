@@ -99,12 +99,13 @@ def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig) -> tuple[dict[st
 
 
 def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
+    from rich.console import Console
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                TimeElapsedColumn, TimeRemainingColumn)
 
     return Progress(TextColumn("preprocess"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
-                    disable=not enabled, transient=False)
+                    console=Console(stderr=True), disable=not enabled, transient=False)
 
 
 def _remove_stale_parts(out: Path) -> None:
