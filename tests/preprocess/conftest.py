@@ -7,7 +7,7 @@ import pytest
 from mammofm.dicom.samples import cbis_ddsm_files
 from mammofm.preprocess import PreprocessConfig, run_preprocess
 
-SMALL = (256, 160)
+from mg_factory import SMALL
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import (ExplicitVRLittleEndian, JPEG2000Lossless, JPEGLSLossless, RLELossless,
                          SecondaryCaptureImageStorage, generate_uid)
 
+SMALL = (256, 160)  # the output size of the real-mammogram runs
 SYNTAXES = {"explicit": ExplicitVRLittleEndian, "rle": RLELossless, "jpegls": JPEGLSLossless,
             "j2k": JPEG2000Lossless}
 

@@ -14,12 +14,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SMALL  # noqa: F401  (pytest puts this folder on sys.path)
 from mammofm.cli import app
 from mammofm.common.manifest import read_manifest
 from mammofm.dicom.samples import pydicom_test_file
 from mammofm.preprocess import PreprocessConfig, run_preprocess
-from mg_factory import breast_image, write_mg
+from mg_factory import SMALL, breast_image, write_mg  # pytest puts this folder on sys.path
 
 CFG = PreprocessConfig(size=(128, 80))
 
@@ -116,8 +115,8 @@ _CHILD = """
 import sys
 from mammofm.preprocess import PreprocessConfig, run_preprocess
 files = sys.argv[2:]
-run_preprocess(files, sys.argv[1], PreprocessConfig(size=(256, 160)), workers=1, progress=False)
-"""
+run_preprocess(files, sys.argv[1], PreprocessConfig(size=SIZE), workers=1, progress=False)
+""".replace("SIZE", repr(SMALL))
 
 
 @pytest.mark.slow
