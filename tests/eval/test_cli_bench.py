@@ -56,3 +56,16 @@ def test_benchmark_verb_scratch_model_and_a_missing_one(cohort_dirs, tmp_path: P
     assert "report:" in res.output and "model folder not found" in res.output
     unknown = load_bench_model("no-such-model")
     assert "neither a model folder nor a registered model" in unknown.load_error
+
+
+def test_budget_from_text_file_or_dict(tmp_path: Path) -> None:
+    from mammofm.eval.benchmark import load_budget
+
+    assert load_budget('{"bootstrap": 5, "vqa.head_epochs": 3}').bootstrap == 5
+    f = tmp_path / "b.json"
+    f.write_text('{"head_epochs": 7}')
+    assert load_budget(str(f)).head_epochs == 7
+    assert load_budget({"finetune_epochs": 1}).finetune_epochs == 1
+    f.write_text("{not json")
+    with pytest.raises(ValueError, match="b.json: budget file is not JSON"):
+        load_budget(str(f))
