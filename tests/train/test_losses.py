@@ -86,7 +86,7 @@ def test_distributed_gather_matches_one_process():
     i1, t1 = img.clone().requires_grad_(), txt.clone().requires_grad_()
     ref = ClipLoss()(i1, gi, t1, gt, torch.tensor(10.0), txt2)
     ref["loss"].backward()
-    ctx = mp.get_context("spawn")
+    ctx = mp.get_context("fork")  # the workers reuse the imports of this process
     queue = ctx.Queue()
     port = _free_port()
     procs = [ctx.Process(target=_worker, args=(r, port, queue)) for r in range(2)]
