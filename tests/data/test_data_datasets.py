@@ -102,3 +102,14 @@ def test_augmented_batches_are_the_same_in_workers_and_in_process(prepared: Path
                                               num_workers=2)]
     assert len(inproc) == len(workers) == 3
     assert all(torch.equal(a, b) for a, b in zip(inproc, workers))
+
+
+def test_label_cells_none_na_and_blank_are_unknown() -> None:
+    import pandas as pd
+
+    from mammofm.data.datasets import label_value
+
+    assert [math.isnan(label_value(v)) for v in (None, pd.NA, "", float("nan"))] == [True] * 4
+    assert label_value(1) == 1.0 and label_value("2") == 2.0
+    with pytest.raises(ValueError, match="'a'"):
+        label_value("a")

@@ -38,6 +38,16 @@ def _usable(manifest: pd.DataFrame) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def label_value(v: Any) -> float:
+    """A label cell as float; None, NA and "" are unknown (NaN), never 0."""
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return float("nan")
+    try:
+        return float("nan") if pd.isna(v) else float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"label value {v!r} is not a number") from None
+
+
 def _default_labels(manifest: pd.DataFrame) -> list[str]:
     return [c for c in LABEL_COLUMNS if c in manifest.columns]
 
@@ -92,9 +102,7 @@ class _ImageSource:
     def labels(self, row: dict[str, Any]) -> dict[str, torch.Tensor]:
         out = {}
         for c in self.label_columns:
-            v = row.get(c, np.nan)
-            v = np.nan if v is None or (isinstance(v, str) and not v) else v
-            out[c] = torch.tensor(float(v), dtype=torch.float32)
+            out[c] = torch.tensor(label_value(row.get(c)), dtype=torch.float32)
         return out
 
     def load(self, row: dict[str, Any], key: Any) -> dict[str, Any]:
@@ -235,8 +243,7 @@ class FourViewExamDataset(Dataset):
             vals = []
             for lat in BREASTS:
                 r = self._breasts[study].get(lat)
-                v = np.nan if r is None else r.get(name, np.nan)
-                vals.append(np.nan if v is None else float(v))
+                vals.append(label_value(None if r is None else r.get(name)))
             labels[name] = torch.tensor(vals, dtype=torch.float32)
         present = [r for r in rows if r is not None]
         return {
