@@ -143,3 +143,31 @@ def test_killed_run_resumes_to_identical_bytes(cbis, cbis_run, tmp_path):
     assert names == sorted(p.name for p in (ref_out / "images").iterdir())  # no leftovers
     for name in names:
         assert (out / "images" / name).read_bytes() == (ref_out / "images" / name).read_bytes()
+
+
+_CRASH_CHILD = """
+import sys
+from mammofm.preprocess import PreprocessConfig, run_preprocess
+if __name__ == "__main__":
+    df = run_preprocess(sys.argv[2:], sys.argv[1], PreprocessConfig(size=(128, 80)), workers=2,
+                        progress=False)
+    df[["source_path", "status", "error"]].to_csv(sys.argv[1] + "/result.csv", index=False)
+"""
+
+
+@pytest.mark.slow
+def test_a_crashing_worker_fails_only_its_file(tmp_path):
+    from mammofm.preprocess.batch import CRASH_TEST_ENV
+
+    files = _valid(tmp_path / "src", 4)
+    script = tmp_path / "child.py"
+    script.write_text(_CRASH_CHILD)
+    out = tmp_path / "out"
+    env = dict(__import__("os").environ, **{CRASH_TEST_ENV: files[1].name})
+    subprocess.run([sys.executable, str(script), str(out), *map(str, files)], env=env,
+                   check=True, timeout=300)
+    res = pd.read_csv(out / "result.csv", keep_default_na=False)
+    status = dict(zip([Path(p).name for p in res["source_path"]], res["status"]))
+    assert status == {"img0.dcm": "ok", "img1.dcm": "failed", "img2.dcm": "ok", "img3.dcm": "ok"}
+    err = res.loc[res["status"] == "failed", "error"].iloc[0]
+    assert "crashed the worker process" in err and "img1.dcm" in err

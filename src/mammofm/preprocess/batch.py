@@ -83,8 +83,14 @@ def worker_pool(n: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init)
 
 
+#: test hook: a worker given a file of this name dies as a crashing C decoder would
+CRASH_TEST_ENV = "MAMMOFM_PREPROCESS_CRASH_ON"
+
+
 def _run_one(args: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any], bool]:
     path, out_dir, cfg = args
+    if os.environ.get(CRASH_TEST_ENV) and Path(path).name == os.environ[CRASH_TEST_ENV]:
+        os.abort()
     return process_image(path, out_dir, PreprocessConfig.from_dict(cfg))
 
 
