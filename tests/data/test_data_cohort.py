@@ -67,3 +67,14 @@ def test_attach_labels_keeps_order_unknown_is_nan_and_overrides_win() -> None:
     ov = pd.DataFrame({"study_id": ["A"], "laterality": ["R"], "malignant": [1.0]})
     out2 = attach_labels(man, exams, overrides=ov)
     assert out2.loc[0, "malignant"] == 1.0 and out2.loc[1, "malignant"] == 0.0
+
+
+def test_importing_the_data_layer_and_adapters_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, mammofm.data, mammofm.data.adapters; "
+            "from mammofm.data import load_cohort, attach_labels, map_annotations; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
