@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import NoiseEncoder, OracleEncoder, TinyCLIP
+from bench_fakes import NoiseEncoder, OracleEncoder, TinyCLIP
 
 from mammofm.eval import BenchContext, BenchModel
 from mammofm.eval.report import write_report

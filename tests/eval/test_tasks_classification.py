@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import NoiseEncoder, OracleEncoder, TinyCLIP, TinyConv
+from bench_fakes import NoiseEncoder, OracleEncoder, TinyCLIP, TinyConv
 
 from mammofm.eval import BenchContext, BenchModel, TaskNotApplicable, get_task
 from mammofm.eval.heads import train_mlp
