@@ -77,8 +77,11 @@ def test_cli_options_and_success_exit_code(tmp_path):
     _valid(src, 2)
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["preprocess", str(src), str(out), "--size", "96x64",
-                                      "--bits", "8", "--format", "csv", "--no-progress"])
+                                      "--bits", "8", "--format", "csv", "--no-progress",
+                                      "--sheet", str(out / "sheet.png")])
     assert result.exit_code == 0, result.output
+    sheet = cv2.imread(str(out / "sheet.png"))
+    assert sheet.shape[0] == 200 and sheet.shape[1] == 2 * round(200 * 64 / 96)
     df = read_manifest(out / "manifest.csv")
     assert len(df) == 2 and (df["status"] == "ok").all()
     img = cv2.imread(df["image_path"].iloc[0], cv2.IMREAD_UNCHANGED)

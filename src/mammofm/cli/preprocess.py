@@ -41,6 +41,8 @@ def register(app: typer.Typer) -> None:
         compression: int = typer.Option(1, "--png-compression", min=0, max=9,
                                         help="PNG zlib level (1 = fast)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+        sheet: Path = typer.Option(None, "--sheet", help="also write a contact sheet PNG of every "
+                                   "output (laterality, view, flip on each tile; failures red)"),
     ) -> None:
         """Crop the breast, flip to the canonical side (chest wall left), resize with padding,
         write PNGs and a manifest. Resumes an interrupted run; exit code 0 only if every file
@@ -89,6 +91,10 @@ def register(app: typer.Typer) -> None:
             if len(s.failures) > 50:
                 console.print(f"... and {len(s.failures) - 50} more in {s.manifest}")
         console.print(f"manifest: {s.manifest}")
+        if sheet is not None and s.total:
+            from mammofm.preprocess import contact_sheet
+
+            console.print(f"contact sheet: {contact_sheet(df, sheet)}")
         if s.total == 0:
             console.print("[red]no DICOM files found[/]")
             raise typer.Exit(1)

@@ -15,11 +15,13 @@ from .crop import BreastMask, CropParams, breast_crop, breast_mask
 from .pipeline import IMAGES_DIR, image_key, locate_breast, preprocess_image, process_image
 from .png import encode_png, read_png, write_png
 from .render import render
+from .sheet import contact_sheet
 from .side import CANONICAL_SIDE, SideDecision, chest_wall_side, decide_flip, tag_chest_wall_side
 
 __all__ = [
     "CANONICAL_SIDE", "IMAGES_DIR", "BreastMask", "CropParams", "PreprocessConfig", "RunSummary",
-    "SideDecision", "breast_crop", "breast_mask", "chest_wall_side", "decide_flip", "encode_png",
+    "SideDecision", "breast_crop", "breast_mask", "chest_wall_side", "contact_sheet", "decide_flip",
+    "encode_png",
     "find_sources", "image_key", "locate_breast", "preprocess_image", "process_image", "read_png",
     "render", "run_preprocess", "tag_chest_wall_side", "write_png",
 ]
