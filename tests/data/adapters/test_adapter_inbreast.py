@@ -108,3 +108,10 @@ def test_inbreast_bad_plist_is_recorded_and_the_rest_read(tmp_path: Path) -> Non
     (root / "INbreast.csv").write_text(CSV.replace("Bi-Rads", "BiRads"))
     with pytest.raises(AdapterError, match=r"INbreast.csv.*'Bi-Rads'"):
         load_adapter("inbreast").read(root)
+
+
+def test_inbreast_csv_saved_with_a_byte_order_mark(tmp_path: Path) -> None:
+    root = write_inbreast(tmp_path / "inb")
+    (root / "INbreast.csv").write_bytes(b"\xef\xbb\xbf" + CSV.encode())
+    res = load_adapter("inbreast").read(root)
+    assert len(res.manifest) == 3

@@ -80,6 +80,7 @@ def read_csv(path: Path, required: Iterable[str], **kwargs: Any) -> pd.DataFrame
     """Read a CSV as strings (ids keep leading zeros; empty cells -> NaN) and check columns."""
     require_file(path)
     try:
+        kwargs.setdefault("encoding", "utf-8-sig")  # files saved by Excel start with a BOM
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise AdapterError(f"{path}: cannot parse ({type(exc).__name__}: {exc})") from exc
