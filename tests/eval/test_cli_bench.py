@@ -38,13 +38,13 @@ def test_bad_task_selection_is_one_clear_error(cohort_dirs, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_benchmark_verb_scratch_model_and_a_missing_one(cohort_dirs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_benchmark_verb_on_the_synthetic_cohort(prepared_cohort, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A scratch registry model and a missing folder on the project's own synthetic cohort."""
     out = tmp_path / "bench"
     res = CliRunner().invoke(app, [
         "benchmark", "--models", f"scratch=mammoclip-tiny,missing={tmp_path / 'nope'}",
-        "--cohort", str(cohort_dirs[0]), "--external", str(cohort_dirs[1]),
-        "--tasks", "mass,retrieval_other_view", "--out", str(out),
-        "--budget", '{"bootstrap": 20}'], env={"COLUMNS": "200"})
+        "--cohort", str(prepared_cohort), "--tasks", "mass,retrieval_other_view",
+        "--out", str(out), "--budget", '{"bootstrap": 20}'], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     data = json.loads((out / "results.json").read_text())
     status = {(o["task"], o["model"]): o["status"] for o in data["outcomes"]}
