@@ -24,7 +24,7 @@ class PreprocessConfig:
     voi_function: str | None = None  # override the file's VOILUTFunction
     apply_voi: bool = True  # False: min-max of the modality values instead
     decoder: str = "auto"
-    workers: int = field(default_factory=default_workers)
+    workers: int = 1  # processes for run_preprocess (see default_workers() for "all cores")
     png_compression: int = 1  # zlib level; 1 is fast and nearly as small as 9
     dataset: str = ""  # the manifest's dataset column
     side_min_confidence: float = 0.2  # image side score needed to overrule the tags

@@ -39,6 +39,13 @@ def chest_wall_side(mask: np.ndarray, band_frac: float = 0.15) -> tuple[str | No
     return ("left" if score > 0 else "right"), min(1.0, abs(score))
 
 
+def detect_chest_wall_side(image: np.ndarray) -> tuple[str | None, float]:
+    """('left' | 'right' | None, confidence) straight from a display image (any size)."""
+    from .crop import breast_mask
+
+    return chest_wall_side(breast_mask(image).mask)
+
+
 def tag_chest_wall_side(laterality: str | None, orientation_side: str | None) -> str | None:
     """The side the tags imply: PatientOrientation if it says, else the display convention
     (right breast shown with the chest wall on the right, left breast on the left)."""
