@@ -181,7 +181,7 @@ class DetectorConfig:
 
     fpn_channels: int = 32
     min_stride: int = 8                         # finest encoder map used (stride 4 costs 4x)
-    anchor_scales: tuple[float, ...] = (2.0, 4.0)  # anchor side = scale x stride of its level
+    anchor_scales: tuple[float, ...] = (1.0, 2.0)  # anchor side = scale x stride of its level
     aspect_ratios: tuple[float, ...] = (0.5, 1.0, 2.0)
     box_head_dim: int = 128
     rpn_batch: int = 64                         # anchors sampled per image for the RPN loss
