@@ -64,10 +64,10 @@ def gold_exam(g: dict) -> Exam:
                 indication=g.get("indication"), patient_age=g.get("age"))
 
 
-def load() -> list[tuple[str, str, Exam]]:
-    """(file name, report text, gold Exam) for every corpus report."""
-    gold = json.loads((CORPUS / "gold.json").read_text(encoding="utf-8"))
-    return [(name, (CORPUS / name).read_text(encoding="utf-8"), gold_exam(g))
+def load(folder: Path = CORPUS) -> list[tuple[str, str, Exam]]:
+    """(file name, report text, gold Exam) for every report of a gold folder."""
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    return [(name, (folder / name).read_text(encoding="utf-8"), gold_exam(g))
             for name, g in sorted(gold.items())]
 
 
@@ -77,3 +77,8 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="session")
 def corpus() -> list[tuple[str, str, Exam]]:
     return load()
+
+
+@pytest.fixture(scope="session")
+def holdout() -> list[tuple[str, str, Exam]]:
+    return load(CORPUS.parent / "corpus_holdout")

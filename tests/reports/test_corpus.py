@@ -64,3 +64,11 @@ def test_corpus_records_validate(corpus) -> None:
         ex = parse(text)
         assert ex.empty_reason is None, name
         assert Exam.model_validate_json(ex.model_dump_json()) == ex
+
+
+def test_holdout_reports_written_after_tuning(holdout) -> None:
+    """A regression guard on reports the parser was not developed on (see its README)."""
+    preds = [parse(t) for _, t, _ in holdout]
+    scores = field_scores(preds, [g for _, _, g in holdout])
+    assert len(holdout) >= 12
+    assert scores["all"].f1 >= 0.93, {g: round(scores[g].f1, 3) for g in GROUPS}

@@ -43,7 +43,7 @@ def value_of(raw: str) -> Assessment | None:
         return None
 
 
-@dataclass
+@dataclass(slots=True)
 class CategoryMention:
     value: Assessment
     start: int

@@ -42,7 +42,8 @@ CUE_PHRASES: dict[str, list[str]] = {
              "other than", "while", "whereas", "which", "there is", "there are", "is seen",
              "are seen", "is noted", "are noted", "is present", "are present", "is identified",
              "are identified", "demonstrates", "demonstrate", "demonstrated", "demonstrating",
-             "show", "shows", "containing", "with the exception"],
+             "show", "shows", "containing", "with the exception", "corresponding to",
+             "correlating with", "at the site of"],
     "hypo": ["if", "would", "could be", "in case", "unless", "should this", "should it",
              "should the", "should they"],
     "hist": ["prior", "previous", "was", "were", "history of", "status post", "s/p", "last year"],
@@ -65,7 +66,7 @@ PUNCT_CUE_RE = re.compile(r"(?=[:?])(?::\s*(?P<neg_post>none|no|negative|absent|
                           r"(?=\s*(?:[.;,\n]|$))|(?P<unc_pre>\?)(?=\s*[a-z]))")
 
 #: words that make a mention anaphoric ("the mass", "this finding") rather than new
-ANAPHOR = re.compile(r"(?<![a-z])(?:the|this|these|that|those|said|aforementioned)\s+"
+ANAPHOR = re.compile(r"(?<![a-z])(?:the|this|these|that|those|both|said|aforementioned)\s+"
                      r"((?:[a-z'\-]+\s+){0,4})$")
 ANAPHOR_BREAK = frozenset({"a", "an", "is", "are", "there", "of", "in", "with", "and", "or",
                            "no", "at", "on", "from", "to", "for", "than"})
@@ -129,7 +130,8 @@ SOFTWARE = re.compile(r"volpara|quantra|densitas|software|automated\s+(?:volumet
 DIAGNOSTIC_CUES = re.compile(
     r"(?<![a-z])(?:diagnostic|palpable|lump|pain|tender\w*|discharge|concern|call\s*back|"
     r"recall(?:ed)?|symptomatic|follow[\s-]*up|surveillance|extent\s+of\s+disease|"
-    r"abnormal\s+screening|work[\s-]*up|evaluation\s+of|swelling|thickening|lump)(?![a-z])")
+    r"abnormal\s+screening|work[\s-]*up|evaluation\s+of|swelling|thickening|lump|"
+    r"problem[\s-]*solving|further\s+evaluation|additional\s+evaluation)(?![a-z])")
 SCREENING_CUES = re.compile(r"(?<![a-z])(?:screening|screen|scr)(?![a-z])")
 BILATERAL = re.compile(r"(?<![a-z])(?:bilateral(?:ly)?|bilat|bil|both\s+(?:breasts|sides)|"
                        r"either\s+breast|right\s+and\s+left|left\s+and\s+right|both)(?![a-z])")

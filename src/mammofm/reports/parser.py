@@ -57,7 +57,7 @@ _DESCRIPTOR_FIELDS = ("shape", "margin", "density", "morphology", "distribution"
 _LOCATION_FIELDS = ("quadrant", "depth")
 _GUARDED_COMPOSITION = re.compile(r"\d|%|^fatty$")
 _COMPOSITION_CONTEXT = re.compile(r"glandul|fibroglandular|dens|parenchym|composition|"
-                                  r"breast tissue|breasts? (?:is|are)|acr")
+                                  r"breast tissue|breasts? (?:is|are)|acr|fatty breasts?(?![a-z])")
 _FATTY_NOT = re.compile(r"\s+(?:hil|notch|cent|mass|lesion|compon|contain|lymph|node|"
                         r"necrosis|density)")
 _LETTER_DENSITY = re.compile(
@@ -84,25 +84,24 @@ _VIEW_NEGATED = re.compile(r"(?:not|without|no)(?![a-z])[^.;]{0,25}$")
 _MANY = re.compile(r"(?<![a-z])(?:two|three|2|3|both|each)\s+(?:[a-z\-]+\s+){0,4}$")
 _OBSCURE = re.compile(r"obscur\w*\s+(?:small\s+)?$")
 _SHORT_REC = re.compile(r"^[\s,.;]*(?:(?:is|are|recommended|advised|suggested|in|one|1|year|"
+                        r"mammography|mammogram|mammographic|ultrasound|mri|"
                         r"12|months|the|a|of|and)[\s,.;]*)*$")
 _ABBREV_VIEWS = frozenset({"cc", "mlo", "xccl", "xccm"})
 
 
-# cheap substring tests that decide whether a sentence needs a pattern search at all
-_MODALITY_WORDS = (
-    ("ultrasound", ("sono", "ultrasound", "echo", "shadowing", "vascularity", "doppler"),
-     cues.US_WORDS),
-    ("mri", ("mri", "enhanc", "washout", "magnetic"), cues.MRI_WORDS),
-    ("tomosynthesis", ("tomo", "dbt", "3d"), cues.TOMO_WORDS),
-)
-_SOFTWARE_WORDS = ("volpara", "quantra", "densitas", "software", "automated", "volumetric", "vdg")
-_DENSITY_WORDS = ("dens", "acr", "rads", "composition", "[")
-_COMPARISON_WORDS = ("compar", "prior", "previous", "outside", "since", "stable", "unchanged",
-                     "baseline", "none", "n/a", "available")
+# literal hints (one fast search) that decide whether a sentence needs a full pattern search
+_MODALITY_HINT = re.compile(r"sono|ultrasound|echo|shadowing|vascularity|doppler|mri|enhanc|"
+                            r"washout|magnetic|tomo|dbt|3d")
+_MODALITY_WORDS = (("ultrasound", cues.US_WORDS), ("mri", cues.MRI_WORDS),
+                   ("tomosynthesis", cues.TOMO_WORDS))
+_SOFTWARE_HINT = re.compile(r"volpara|quantra|densitas|software|automated|volumetric|vdg")
+_DENSITY_HINT = re.compile(r"dens|acr|rads|composition|\[")
+_COMPARISON_HINT = re.compile(r"compar|prior|previous|outside|since|stable|unchanged|baseline|"
+                              r"none|n/a|available")
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One thing found in the text: a vocabulary wording, a number, or a cue."""
 
@@ -113,7 +112,7 @@ class _Item:
     text: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     kind: str
     anchor: _Item
@@ -447,9 +446,10 @@ def _sentence_modality(r: _Report, i: int) -> str | None:
                 not cues.GUIDED.match(r.low, it.end):
             return str(it.value)
     text = r.low[s.start:s.end]
-    for name, words, rx in _MODALITY_WORDS:
-        if any(w in text for w in words) and rx.search(text):
-            return name
+    if _MODALITY_HINT.search(text):
+        for name, rx in _MODALITY_WORDS:
+            if rx.search(text):
+                return name
     return s.modality
 
 
@@ -610,6 +610,10 @@ def _drafts(r: _Report, i: int, carry: str | None) -> list[_Draft]:
         if d.attrs.get("stability") == "resolved":
             d.certainty = "negated"
         d.modality = modality
+        own = next((it for it in items if it.field == "modality" and it.end <= d.anchor.start
+                    and _ADJ_GAP.match(r.low[it.end:d.anchor.start])), None)
+        if own is not None:  # "the mammographic distortion", "a sonographic mass"
+            d.modality = str(own.value)
         d.anaphoric = _is_anaphoric(r, s, d.anchor)
         side = _nearest_side(items, d.anchor.start, d.anchor.end)
         if side is not None:
@@ -629,7 +633,7 @@ def _drafts(r: _Report, i: int, carry: str | None) -> list[_Draft]:
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class _Found:
     side: str
     d: _Draft
@@ -753,14 +757,15 @@ def _composition(r: _Report) -> dict[str, tuple[str, tuple[int, int]]]:
         if s.section in ("history", "technique", "comparison"):
             continue
         text = r.low[s.start:s.end]
-        if any(w in text for w in _SOFTWARE_WORDS) and cues.SOFTWARE.search(text):
+        if _SOFTWARE_HINT.search(text) and cues.SOFTWARE.search(text):
             continue
         found: tuple[str, int, int] | None = None
         for it in r.items[i]:
             if it.field != "composition":
                 continue
             if _GUARDED_COMPOSITION.search(it.text):
-                if not _COMPOSITION_CONTEXT.search(text.replace(it.text, " ")):
+                if not _COMPOSITION_CONTEXT.search(text.replace(it.text, " ")) and \
+                        not re.match(r"\s+breasts?(?![a-z])", r.low[it.end:it.end + 9]):
                     continue
                 if it.text == "fatty" and _FATTY_NOT.match(r.low, it.end):
                     continue
@@ -768,7 +773,7 @@ def _composition(r: _Report) -> dict[str, tuple[str, tuple[int, int]]]:
             break
         if found is None:
             m = (_CHECKBOX.search(text) or _LETTER_DENSITY.search(text)) \
-                if any(w in text for w in _DENSITY_WORDS) else None
+                if _DENSITY_HINT.search(text) else None
             if m is None and any(s.header == h for h in _DENSITY_HEADERS):
                 m = _BARE_LETTER.match(text)
             if m is not None:
@@ -845,7 +850,7 @@ def _comparison(r: _Report, found: list[_Found]) -> tuple[dict[str, Any] | None,
         kinds = {k for _, _, k in r.cues[i]}
         if "hypo" in kinds and s.section != "comparison":
             continue
-        maybe = s.section == "comparison" or any(w in text for w in _COMPARISON_WORDS)
+        maybe = s.section == "comparison" or _COMPARISON_HINT.search(text) is not None
         is_none = cues.COMPARISON_NONE.search(text) if maybe else None
         if is_none and (s.section == "comparison" or re.search(r"compar|prior|previous", text)):
             no = no or (s.start + is_none.start(), s.start + is_none.end())

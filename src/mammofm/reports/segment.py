@@ -90,7 +90,7 @@ def _is_break(low: str, i: int) -> bool:
     return low[j:i] not in _ABBREV
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     """One sentence with the context its headers give it."""
 
@@ -111,7 +111,8 @@ def _side(word: str) -> str:
 def split(low: str) -> list[Sentence]:
     """Sentences of a prepared (lower-cased) report, in order."""
     events = _headers(low)
-    breaks = [m.start() for m in _BREAKS.finditer(low) if _is_break(low, m.start())]
+    breaks = [m.start() for m in _BREAKS.finditer(low)
+              if m.group() != "." or _is_break(low, m.start())]
     out: list[Sentence] = []
     section, header, addendum, block = "findings", "", False, 0
     side: str | None = None
