@@ -24,7 +24,7 @@ MU_SKIN = 0.085
 MU_MUSCLE = 0.078
 MU_CALCIUM = 1.2
 #: fraction of the thickness a ray crosses in glandular tissue where the tissue is densest
-GLAND_PATH_FRACTION = 0.6
+GLAND_PATH_FRACTION = 0.5
 
 
 @dataclass

@@ -140,8 +140,9 @@ def generate_patient(cfg: CohortConfig, index: int, out_dir: Path) -> dict[str, 
     part = {"index": index, "patient_id": pid, "study_id": study, "config": config_hash(cfg),
             "exam": json.loads(exam.to_json()), "report": _report(plan, cfg),
             "manifest": manifest_rows, "annotations": ann_rows, "error": None}
-    atomic_write_text(out_dir / PARTS_DIR / f"{index:06d}.json", json.dumps(part, sort_keys=True))
-    return part
+    text = json.dumps(part, sort_keys=True)
+    atomic_write_text(out_dir / PARTS_DIR / f"{index:06d}.json", text)
+    return json.loads(text)  # exactly what a resumed run reads back
 
 
 def _job(args: tuple[str, int, str]) -> dict[str, Any]:

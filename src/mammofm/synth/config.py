@@ -41,8 +41,8 @@ class Prevalence:
 PREVALENCES: dict[str, Prevalence] = {
     "enriched": Prevalence(),
     "screening": Prevalence(
-        mass=0.035, mass_malignant=0.06, calc_benign=0.22, calc_suspicious=0.012,
-        asymmetry=0.02, asymmetry_malignant=0.02, architectural_distortion=0.003,
+        mass=0.035, mass_malignant=0.035, calc_benign=0.22, calc_suspicious=0.005,
+        asymmetry=0.02, asymmetry_malignant=0.02, architectural_distortion=0.0015,
         distortion_malignant=0.5, lymph_node=0.05, implant_per_patient=0.04,
         diagnostic_fraction=0.0, comparison_fraction=0.75),
 }

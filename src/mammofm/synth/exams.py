@@ -148,7 +148,7 @@ def _mass(r: np.random.Generator, malignant: bool, comp: Composition) -> dict:
                              MassMargin.obscured, MassMargin.circumscribed),
                          [0.42, 0.28, 0.15, 0.08, 0.07])
         density = _choice(r, (MassDensity.high, MassDensity.equal, MassDensity.low), [0.6, 0.35, 0.05])
-        size = float(np.clip(r.lognormal(math.log(14), 0.4), 6, 45))
+        size = float(np.clip(r.lognormal(math.log(16), 0.4), 7, 45))
     else:
         dense = comp in (Composition.c, Composition.d)
         shape = _choice(r, (MassShape.oval, MassShape.round, MassShape.irregular), [0.6, 0.26, 0.14])
@@ -159,7 +159,7 @@ def _mass(r: np.random.Generator, malignant: bool, comp: Composition) -> dict:
                               MassDensity.fat_containing), [0.5, 0.22, 0.16, 0.12])
         if density == MassDensity.fat_containing:
             margin = MassMargin.circumscribed
-        size = float(np.clip(r.lognormal(math.log(11), 0.4), 5, 35))
+        size = float(np.clip(r.lognormal(math.log(12), 0.4), 5, 35))
     return {"shape": shape, "margin": margin, "density": density, "size_mm": round(size, 1)}
 
 

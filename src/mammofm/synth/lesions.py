@@ -27,7 +27,7 @@ from mammofm.birads import (
     MassShape,
 )
 
-from .anatomy import MU_CALCIUM, MU_FAT, MU_GLAND, ViewGeometry
+from .anatomy import GLAND_PATH_FRACTION, MU_CALCIUM, MU_FAT, MU_GLAND, ViewGeometry
 from .exams import Placement
 
 #: calcifications are drawn this much larger than life: at 0.5-0.7 mm pixels real 0.1-0.5 mm
@@ -58,7 +58,10 @@ class ViewContext:
         return self.geo.point(pl.d, pl.view_coordinate(self.view, self.mlo_angle))
 
     def mu_local(self) -> np.ndarray:
-        return MU_FAT + (MU_GLAND - MU_FAT) * self.gland
+        """Attenuation of the tissue a lesion displaces: where the projection shows dense
+        tissue the lesion is embedded in it (the 3-D glandular fraction, not the ray's)."""
+        g3 = np.clip(self.gland / GLAND_PATH_FRACTION, 0, 1)
+        return MU_FAT + (MU_GLAND - MU_FAT) * g3
 
 
 def _polar(shape: tuple[int, int], cx: float, cy: float) -> tuple[np.ndarray, np.ndarray]:
@@ -120,9 +123,9 @@ def draw_mass(ctx: ViewContext, f: Finding, pl: Placement, r: np.random.Generato
                    0.8 * float(ctx.thickness[int(np.clip(cy, 0, geo.height - 1)),
                                              int(np.clip(cx, 0, geo.width - 1))]) + 1)
     chord = (depth_mm * np.sqrt(np.clip(1 - u * u, 0, 1))).astype(np.float32)
-    mu = {MassDensity.high: MU_GLAND * 1.22, MassDensity.equal: MU_GLAND * 1.08,
-          MassDensity.low: 0.5 * (MU_FAT + MU_GLAND) + 0.012,
-          MassDensity.fat_containing: MU_FAT}.get(f.density, MU_GLAND * 1.08)
+    mu = {MassDensity.high: MU_GLAND * 1.5, MassDensity.equal: MU_GLAND * 1.3,
+          MassDensity.low: MU_GLAND * 1.0,
+          MassDensity.fat_containing: MU_FAT}.get(f.density, MU_GLAND * 1.3)
     delta = chord * (mu - ctx.mu_local())
     if f.density == MassDensity.fat_containing or lymph_node:
         # a thin capsule, and (lymph node) a fatty hilum notch on one side

@@ -7,7 +7,6 @@ annotations and masks carried into the preprocessed frame (``mammofm.data.map_an
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 from pathlib import Path
@@ -22,16 +21,12 @@ def prepared_dir(cohort_dir: str | os.PathLike[str], size: tuple[int, int]) -> P
     return Path(cohort_dir) / "prepared" / f"{int(size[0])}x{int(size[1])}"
 
 
-def _run_preprocess(sources: list[str], out: Path, size: tuple[int, int], workers: int):
-    from mammofm.preprocess import run_preprocess
+def _run_preprocess(sources: list[str], out: Path, size: tuple[int, int], workers: int,
+                    dataset: str) -> pd.DataFrame:
+    from mammofm.preprocess import PreprocessConfig, run_preprocess
 
-    params = inspect.signature(run_preprocess).parameters
-    kwargs = {}
-    for name, value in (("size", size), ("out_size", size), ("workers", workers),
-                        ("progress", False)):
-        if name in params:
-            kwargs[name] = value
-    return run_preprocess(sources, out, **kwargs)
+    cfg = PreprocessConfig(size=size, workers=workers, dataset=dataset)
+    return run_preprocess(sources, out, cfg, workers=workers, progress=False)
 
 
 def prepare_cohort(cohort_dir: str | os.PathLike[str], size: tuple[int, int] = (256, 160),
@@ -46,9 +41,8 @@ def prepare_cohort(cohort_dir: str | os.PathLike[str], size: tuple[int, int] = (
     out = prepared_dir(cohort, size)
     out.mkdir(parents=True, exist_ok=True)
     sources = [str((cohort / p).resolve()) for p in src["source_path"]]
-    result = _run_preprocess(sources, out, tuple(size), workers)
-    man = result if isinstance(result, pd.DataFrame) else read_manifest(
-        Path(result) if result else out / "manifest.parquet")
+    dataset = str(src["dataset"].iloc[0]) if len(src) else "synth"
+    man = _run_preprocess(sources, out, (int(size[0]), int(size[1])), workers, dataset)
     # carry the cohort's own columns (split, site, ...) onto the preprocessed rows
     keep = [c for c in src.columns if c not in man.columns or c in ("split", "dataset")]
     extra = src[["image_id"] + [c for c in keep if c != "image_id"]]
