@@ -19,6 +19,8 @@ _LAZY = {
     "read_image": ".images",
     "read_mask": ".images",
     "map_annotations": ".annotations",
+    "prepare_dataset": ".prepare",
+    "restore_source_identity": ".prepare",
     "MammoImageDataset": ".datasets",
     "FourViewExamDataset": ".datasets",
     "FOUR_VIEWS": ".datasets",
