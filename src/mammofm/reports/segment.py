@@ -2,8 +2,8 @@
 
 Section headers ("FINDINGS:", "Impression:", "COMP:", inline after a comma when line breaks
 were flattened), side headers ("RIGHT BREAST:", "Lt:") and modality headers ("Ultrasound:")
-set the context of the sentences that follow. The first sentence is the exam title unless the
-report opens with a header. An addendum stays an addendum whatever headers it contains.
+set the context of the sentences that follow. The first sentence is the exam title when it reads
+like one ("Bilateral screening mammogram") and the report does not open with a header. An addendum stays an addendum whatever headers it contains.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ _HEADER_RE = re.compile(
 )
 _BREAKS = re.compile(r"[;!\u2022\n]|[.?](?=[\s\"]|$)")
 _ALNUM = re.compile(r"[^\W_]")
+#: what an exam title says (a first sentence without any of these is already the report)
+_TITLE_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt|cad)(?![a-z])|"
+                          r"tomosynthesis|screening|diagnostic|exam|bilateral|report|imaging|"
+                          r"study|clinic|programme|program|views")
+_EXAM_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt)(?![a-z])|"
+                         r"tomosynthesis|exam|study")
+_FINDING_WORDS = re.compile(r"mass|calcif|asymmetr|distortion|implant|node|lesion|nodule|cyst")
 _ABBREV = ("dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e")
 _BULLET = re.compile(r"[ ]*(?:[-*>]+[ ]+|\(?\d{1,2}[.)][ ]+)")
 
@@ -120,6 +127,7 @@ def split(low: str) -> list[Sentence]:
     modality: str | None = None
     mod_line = False
     section_line = False
+    section_inline = False
     first_header_at = events[0][0] if events else len(low)
     title_open = low[:first_header_at].strip() != ""
     n = len(low)
@@ -137,7 +145,10 @@ def split(low: str) -> list[Sentence]:
             return
         sec = section
         if title_open:
-            sec, title_open = "title", False
+            if _TITLE_WORDS.search(low, a, b) and (
+                    _EXAM_WORDS.search(low, a, b) or not _FINDING_WORDS.search(low, a, b)):
+                sec = "title"
+            title_open = False
         out.append(Sentence(a, b, sec, header, addendum, block, side, modality))
 
     # walk breaks and headers in order
@@ -150,6 +161,10 @@ def split(low: str) -> list[Sentence]:
         if not is_header:
             ch = low[at]
             emit(pos, at + (1 if ch == "." else 0))
+            if section_line and section_inline and ch != "\n":
+                # "... Comparison: none. No mass ...": a mid-line header covers one sentence
+                section, header, section_line = "findings", "", False
+                block += 1
             if ch == "\n":
                 if side_line:
                     side, side_line = None, False
@@ -173,6 +188,9 @@ def split(low: str) -> list[Sentence]:
             elif not (addendum and value == "title"):
                 section = value
             section_line = bool(rest) and value in _LINE_SECTIONS
+            line_start = low.rfind("\n", 0, start) + 1
+            section_inline = low[line_start:start].strip(" \t-*\u2022") != "" and \
+                low[max(line_start, start - 2):start].strip()[-1:] in (".", ";")
             header = low[start:end].strip(" :-*\u2022\n")
             side, side_line, modality, mod_line = None, False, None, False
             block += 1
