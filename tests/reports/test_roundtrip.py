@@ -38,3 +38,19 @@ def test_round_trip_records_are_schema_valid_and_keep_dates() -> None:
         assert Exam.model_validate_json(got.model_dump_json()) == got
         assert got.exam_date == ex.exam_date
         assert got.indication == ex.indication
+
+
+@pytest.mark.parametrize("name", ["upper", "flattened", "crlf", "html"])
+def test_round_trip_survives_text_mangling(name: str) -> None:
+    """The same reports in capitals, with line breaks flattened into commas, with CRLF line
+    ends and wrapped in HTML still read back (the quirks real archives add)."""
+    import re
+
+    mangle = {"upper": str.upper, "flattened": lambda t: re.sub(r"\n+", ", ", t),
+              "crlf": lambda t: t.replace("\n", "\r\n"),
+              "html": lambda t: "<p>" + t.replace("\n", "<br/>").replace("'", "&#39;") + "</p>"}[name]
+    styles = sorted(STYLES)
+    refs = [random_exam(np.random.default_rng([31, i])) for i in range(100)]
+    preds = [parse(mangle(write(ex, styles[i % len(styles)], seed=i))) for i, ex in enumerate(refs)]
+    scores = field_scores(preds, refs)
+    assert scores["all"].f1 >= 0.99, {g: round(scores[g].f1, 3) for g in GROUPS}

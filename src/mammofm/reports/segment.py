@@ -46,7 +46,7 @@ _HEADER_RE = re.compile(
     + "|".join(f"(?P<mod_{k}>(?:{v}))" for k, v in _MODALITY_HEADERS.items()) + "|"
     + _SIDE_HEADER + ")" + _TAIL
 )
-_BREAKS = re.compile(r"[;!\u2022\n]|[.?](?=[\s\"]|$)")
+_BREAKS = re.compile(r"[;!\u2022\n]|[.?](?=[\s\",]|$)")
 _ALNUM = re.compile(r"[^\W_]")
 #: what an exam title says (a first sentence without any of these is already the report)
 _TITLE_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt|cad)(?![a-z])|"
@@ -87,7 +87,7 @@ def _is_break(low: str, i: int) -> bool:
     c = low[i]
     if c != ".":
         return c != "?" or i + 1 >= len(low) or low[i + 1] in " \n\t"
-    if i + 1 < len(low) and low[i + 1] not in " \n\t\"":
+    if i + 1 < len(low) and low[i + 1] not in " \n\t\",":
         return False  # 4.5, e.g.x
     if i > 0 and low[i - 1] in ". \n":
         return False  # ellipsis

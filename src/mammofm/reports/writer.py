@@ -267,6 +267,8 @@ class _Writer:
             else:
                 body = " ".join(x for x in (f"{verb} {article}{core}", side) if x)
                 body += f"{', ' + tail if tail else ''}{stab}"
+        if prefix:
+            body = body[:1].lower() + body[1:]
         return prefix + body + "."
 
     def implant_sentence(self, f: Finding, lat: Laterality | None) -> str:
