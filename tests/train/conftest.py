@@ -18,6 +18,7 @@ from mammofm.reports import write
 def make_toy_set(root: Path, n_studies: int, size: tuple[int, int] = (64, 40), seed: int = 0,
                  split_every: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
     r = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
     h, w = size
     rows, reports = [], {}
     for s in range(n_studies):
