@@ -74,3 +74,12 @@ def test_garbage_and_binary_like_text_does_not_crash() -> None:
                  "mass " * 3000, "o'clock 12:30 5 cm FN N+ 3x4x5 mm " * 200):
         ex = parse(text)
         assert ex is not None
+
+
+def test_pathological_long_sentences_stay_linear() -> None:
+    """A 95,000-character run-on "sentence" of finding words is cut into bounded pieces."""
+    for text in ("mass " * 19_000, "no mass, calcification or distortion, " * 2_500):
+        t = time.perf_counter()
+        ex = parse(text)
+        assert time.perf_counter() - t < 15.0  # generous for a loaded 2-core machine
+        assert ex.empty_reason is None

@@ -495,8 +495,10 @@ def _drafts(r: _Report, i: int, carry: str | None) -> list[_Draft]:
     modality = _sentence_modality(r, i) or r.default_modality
     anchor_keys = {(a.start, a.end) for a in anchors}
 
+    anchor_starts = [a.start for a in anchors]
+
     def owner(it: _Item, valid: Any = None) -> int | None:
-        idx = bisect.bisect_right([a.start for a in anchors], it.start)  # anchors before it
+        idx = bisect.bisect_right(anchor_starts, it.start)  # anchors before it
         prev_i = idx - 1 if idx > 0 else None
         next_i = idx if idx < len(anchors) else None
         order: list[int] = []

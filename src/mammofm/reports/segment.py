@@ -33,6 +33,8 @@ _MODALITY_HEADERS: dict[str, str] = {
     "mri": r"mri|breast mri",
     "tomosynthesis": r"tomosynthesis|dbt",
 }
+#: longest stretch handled as one sentence (keeps the per-sentence work bounded)
+MAX_SENTENCE = 1500
 #: sections that end with their line when the header has text after it on that line
 _LINE_SECTIONS = frozenset({"title", "history", "technique", "comparison"})
 _SIDE_HEADER = r"(?P<side>right|left|rt|lt|r|l)(?: breast)?"
@@ -143,6 +145,11 @@ def split(low: str) -> list[Sentence]:
             b -= 1
         if b - a < 2 or _ALNUM.search(low, a, b) is None:
             return
+        while b - a > MAX_SENTENCE:  # no real sentence is this long: cut at a space
+            cut = low.rfind(" ", a + MAX_SENTENCE // 2, a + MAX_SENTENCE)
+            cut = cut if cut > a else a + MAX_SENTENCE
+            out.append(Sentence(a, cut, section, header, addendum, block, side, modality))
+            a = cut + 1
         sec = section
         if title_open:
             if _TITLE_WORDS.search(low, a, b) and (
