@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from .aggregate import per_breast
 from .bootstrap import BootstrapCI, bootstrap_ci
+from .efficiency import data_efficiency, patient_subset, plot_curves
+from .embed import embed_manifest, read_embeddings, write_embeddings
 from .features import Features, extract_features
+from .finetune import FinetuneConfig, FinetuneResult, finetune
+from .heatmap import finding_pointing_game, pointing_game, text_heatmaps
 from .metrics import task_metric
 from .probe import ProbeResult, linear_probe
 from .prompts import TASKS as ZERO_SHOT_TASKS
@@ -17,7 +21,10 @@ from .prompts import ZeroShotTask
 from .zeroshot import ZeroShotResult, class_embeddings, zero_shot
 
 __all__ = [
-    "BootstrapCI", "Features", "ProbeResult", "bootstrap_ci", "extract_features",
-    "linear_probe", "per_breast", "task_metric", "ZERO_SHOT_TASKS", "ZeroShotTask",
-    "ZeroShotResult", "class_embeddings", "zero_shot",
+    "BootstrapCI", "Features", "FinetuneConfig", "FinetuneResult", "ProbeResult",
+    "ZERO_SHOT_TASKS", "ZeroShotResult", "ZeroShotTask", "bootstrap_ci", "class_embeddings",
+    "data_efficiency", "embed_manifest", "extract_features", "finding_pointing_game",
+    "finetune", "linear_probe", "patient_subset", "per_breast", "plot_curves",
+    "pointing_game", "read_embeddings", "task_metric", "text_heatmaps", "write_embeddings",
+    "zero_shot",
 ]
