@@ -66,7 +66,8 @@ def test_chest_wall_side_from_patient_orientation(orientation, side):
 
 
 def test_pixel_spacing_order():
-    assert _hdr(PixelSpacing=[0.1, 0.1], ImagerPixelSpacing=[0.2, 0.2]).pixel_spacing_mm == (0.1, 0.1)
+    both = _hdr(PixelSpacing=[0.1, 0.1], ImagerPixelSpacing=[0.2, 0.2])
+    assert both.pixel_spacing_mm == (0.1, 0.1)
     h = _hdr(ImagerPixelSpacing=[0.07, 0.065])
     assert h.pixel_spacing_mm == (0.07, 0.065) and h.pixel_spacing_source == "ImagerPixelSpacing"
     assert _hdr(NominalScannedPixelSpacing=[0.05, 0.05]).pixel_spacing_mm == (0.05, 0.05)

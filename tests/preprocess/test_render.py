@@ -54,6 +54,7 @@ def test_config_round_trip_and_fingerprint():
     assert back == cfg
     assert PreprocessConfig(size=(256, 160), bit_depth=8, window=1, workers=4).fingerprint() \
         == cfg.fingerprint()
-    assert PreprocessConfig(size=(256, 168), bit_depth=8, window=1).fingerprint() != cfg.fingerprint()
+    other = PreprocessConfig(size=(256, 168), bit_depth=8, window=1)
+    assert other.fingerprint() != cfg.fingerprint()
     with pytest.raises(ValueError):
         PreprocessConfig(bit_depth=12)

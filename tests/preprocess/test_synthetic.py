@@ -96,7 +96,8 @@ def test_fogged_real_film_gives_the_same_crop():
     img = read_image(files[7]).pixels[::4, ::4].astype(np.float32) / 65535  # 1-283
     plain = np.array(breast_crop((img * 65535).astype(np.uint16)))
     fog = np.array(breast_crop(((0.45 + 0.55 * img) * 65535).astype(np.uint16)))
-    inter = np.prod(np.clip(np.minimum(plain[2:], fog[2:]) - np.maximum(plain[:2], fog[:2]), 0, None))
+    overlap = np.minimum(plain[2:], fog[2:]) - np.maximum(plain[:2], fog[:2])
+    inter = np.prod(np.clip(overlap, 0, None))
     union = np.prod(plain[2:] - plain[:2]) + np.prod(fog[2:] - fog[:2]) - inter
     assert inter / union > 0.9
 

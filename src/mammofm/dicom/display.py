@@ -115,7 +115,8 @@ def window_output_range(ds: Dataset) -> tuple[float, float]:
     return y_min, y_max
 
 
-def _choose_voi(ds: Dataset, window: int, voi_function: str | None) -> tuple[str, tuple[float, float] | None]:
+def _choose_voi(ds: Dataset, window: int, voi_function: str | None
+                ) -> tuple[str, tuple[float, float] | None]:
     """Set up ``ds`` for the chosen VOI; (description, output range) or ("", None) for none."""
     if voi_function is not None and voi_function.upper() not in VOI_FUNCTIONS:
         raise DisplayError(f"unknown VOI LUT function {voi_function!r} "

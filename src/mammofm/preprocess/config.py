@@ -37,7 +37,8 @@ class PreprocessConfig:
         if self.bit_depth not in (8, 16):
             raise ValueError(f"bit_depth must be 8 or 16, got {self.bit_depth}")
         if self.manifest_format not in ("parquet", "csv"):
-            raise ValueError(f"manifest_format must be parquet or csv, got {self.manifest_format!r}")
+            raise ValueError(
+                f"manifest_format must be parquet or csv, got {self.manifest_format!r}")
         if min(self.size) < 8:
             raise ValueError(f"size too small: {self.size}")
 
