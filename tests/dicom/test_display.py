@@ -102,3 +102,29 @@ def test_bad_window_index_names_the_file(testfile):
     assert str(path) in str(err.value) and "window index 5" in str(err.value)
     with pytest.raises(DicomError, match="VOI LUT function"):
         read_image(path, voi_function="CUBIC")
+
+
+def test_invalid_voi_lut_falls_back_to_the_window_and_says_so(testfile):
+    ds = pydicom.dcmread(testfile("vlut_04.dcm"))
+    arr = ds.pixel_array
+    good = display_map(ds, arr)
+    assert good.voi == "VOI LUT 0"
+    item = ds.VOILUTSequence[0]
+    item.LUTData = list(item.LUTData)[:100]  # descriptor says 256 entries
+    ds.WindowCenter, ds.WindowWidth = 128.0, 200.0
+    dm = display_map(ds, arr)
+    assert dm.voi.startswith("window 0 LINEAR c=128 w=200 (VOI LUT 0 invalid: 100 entries")
+    ref = apply_voi_lut(arr, _without_lut(ds), index=0)
+    assert np.abs(dm.apply(arr) - _norm(ref, *window_output_range(ds))).max() <= 1
+    del ds.WindowCenter, ds.WindowWidth
+    dm = display_map(ds, arr)
+    assert dm.voi.startswith("min-max (VOI LUT 0 invalid")
+    assert dm.apply(arr).max() == 65535
+
+
+def _without_lut(ds):
+    out = pydicom.Dataset()
+    for kw in ("WindowCenter", "WindowWidth", "BitsStored", "PixelRepresentation",
+               "PhotometricInterpretation"):
+        setattr(out, kw, getattr(ds, kw))
+    return out

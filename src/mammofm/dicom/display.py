@@ -115,18 +115,49 @@ def window_output_range(ds: Dataset) -> tuple[float, float]:
     return y_min, y_max
 
 
+def lut_problem(item: Dataset) -> str | None:
+    """Why a VOI LUT item cannot be trusted (None if it can): real archives carry LUTs whose
+    descriptor and data disagree, or that map every value to one."""
+    try:
+        desc = [int(v) for v in item.LUTDescriptor]
+        elem = item["LUTData"]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return "LUTDescriptor or LUTData missing"
+    if len(desc) != 3:
+        return f"LUTDescriptor has {len(desc)} values"
+    entries, depth = desc[0] or 65536, desc[2]
+    if depth not in (8, *range(10, 17)):
+        return f"{depth} bits per entry"
+    n = len(elem.value) // 2 if elem.VR == "OW" else len(elem.value)
+    if n != entries:
+        return f"{n} entries, the descriptor says {entries}"
+    data = elem.value if elem.VR != "OW" else np.frombuffer(elem.value, "<u2")
+    if n and np.ptp(np.asarray(data, np.int64)) == 0:
+        return "every entry the same"
+    return None
+
+
 def _choose_voi(ds: Dataset, window: int, voi_function: str | None
                 ) -> tuple[str, tuple[float, float] | None]:
-    """Set up ``ds`` for the chosen VOI; (description, output range) or ("", None) for none."""
+    """Set up ``ds`` for the chosen VOI; (description, output range) or ("", None) for none.
+
+    The VOI LUT sequence comes first (as in pydicom), unless a VOI function is asked for or
+    the LUT is invalid; then the window, else nothing (min-max). A LUT passed over is named
+    in the description, so the manifest says what happened."""
     if voi_function is not None and voi_function.upper() not in VOI_FUNCTIONS:
         raise DisplayError(f"unknown VOI LUT function {voi_function!r} "
                            f"(one of {', '.join(VOI_FUNCTIONS)})")
     seq = ds.get("VOILUTSequence")
+    note = ""
     if seq and voi_function is None:
         if not 0 <= window < len(seq):
             raise DisplayError(f"VOI LUT index {window} out of range ({len(seq)} in the file)")
-        depth = int(seq[window].LUTDescriptor[2])
-        return f"VOI LUT {window}", (0.0, float(2**depth - 1))
+        problem = lut_problem(seq[window])
+        if problem is None:
+            depth = int(seq[window].LUTDescriptor[2])
+            return f"VOI LUT {window}", (0.0, float(2**depth - 1))
+        note = f" (VOI LUT {window} invalid: {problem})"
+        window = 0 if "WindowCenter" not in ds else window
     if "VOILUTSequence" in ds:
         del ds.VOILUTSequence
     if "WindowCenter" in ds and "WindowWidth" in ds:
@@ -142,8 +173,8 @@ def _choose_voi(ds: Dataset, window: int, voi_function: str | None
         ds.VOILUTFunction = fn
         if w <= 0 or (fn == "LINEAR" and w < 1):
             raise DisplayError(f"window width {w:g} is not valid for {fn}")
-        return f"window {window} {fn} c={c:g} w={w:g}", window_output_range(ds)
-    return "", None
+        return f"window {window} {fn} c={c:g} w={w:g}{note}", window_output_range(ds)
+    return note.strip(), None
 
 
 def display_map(ds: Dataset, stored: np.ndarray, *, window: int = 0,
@@ -167,7 +198,7 @@ def display_map(ds: Dataset, stored: np.ndarray, *, window: int = 0,
         if out_range is None:  # no VOI: stretch this image's modality values
             present = (values >= s_lo) & (values <= s_hi)
             lo, hi = float(np.min(m[present])), float(np.max(m[present]))
-            voi = "min-max"
+            voi = f"min-max {voi}".strip()
             v = m
         else:
             lo, hi = out_range
@@ -193,7 +224,7 @@ def display_map(ds: Dataset, stored: np.ndarray, *, window: int = 0,
     m = _modality(stored, small)
     if out_range is None:
         lo, hi = float(np.min(m)), float(np.max(m))
-        voi = "min-max"
+        voi = f"min-max {voi}".strip()
     else:
         lo, hi = out_range
     return DisplayMap(None, lo, hi, inverted, voi, None, window, _ds=small)
