@@ -90,3 +90,11 @@ def test_32bit_stored_values_take_the_float_path(testfile):
     im = read_image(testfile("rtdose_1frame.dcm"))
     assert im.pixels.dtype == np.uint16 and im.voi == "min-max"
     assert im.pixels.min() == 0 and im.pixels.max() == 65535
+
+
+@pytest.mark.parametrize("decoder", ["gdcm", "pylibjpeg", "pydicom", "dicomsdl"])
+def test_each_named_decoder_gives_the_same_pixels(testfile, decoder):
+    ref = read_image(testfile("MR_small.dcm")).pixels
+    im = read_image(testfile("MR_small_jp2klossless.dcm"), decoder=decoder)
+    assert im.decoder == decoder
+    assert np.array_equal(im.pixels, ref)
