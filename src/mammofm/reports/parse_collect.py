@@ -5,13 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-
 from . import categories, cues, vocab
-from .parse_state import (
-    Item,
-    Report,
-    nearest_side,
-)
+from .parse_state import Item, Report, nearest_side
 
 
 # ---------------------------------------------------------------------------------------------

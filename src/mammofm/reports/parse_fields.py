@@ -7,17 +7,9 @@ import datetime as dt
 import re
 from typing import Any
 
-
 from . import cues, vocab
-from .parse_findings import (
-    in_scope,
-)
-from .parse_state import (
-    CONTINUATION,
-    Found,
-    Report,
-    side_of,
-)
+from .parse_findings import in_scope
+from .parse_state import CONTINUATION, Found, Report, side_of
 
 
 _GUARDED_COMPOSITION = re.compile(r"\d|%|^fatty$")

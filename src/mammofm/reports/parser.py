@@ -20,18 +20,14 @@ Conventions the parser follows where a report leaves things implicit (the gold c
 
 from __future__ import annotations
 
-from dataclasses import field
 from typing import Any
 
 from pydantic import ValidationError
 
 from mammofm.birads import Exam, Finding
 
-from . import categories, cues
-from .textprep import empty_reason, language_reason, prepare
-from .parse_collect import (
-    collect,
-)
+from . import categories
+from .parse_collect import collect
 from .parse_fields import (
     read_age,
     read_comparison,
@@ -40,13 +36,9 @@ from .parse_fields import (
     read_indication,
     read_recommendations,
 )
-from .parse_findings import (
-    build_finding,
-    read_findings,
-)
-from .parse_state import (
-    Report,
-)
+from .parse_findings import build_finding, read_findings
+from .parse_state import Report
+from .textprep import empty_reason, language_reason, prepare
 
 
 __all__ = ["parse"]
