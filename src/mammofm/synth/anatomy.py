@@ -152,7 +152,7 @@ def gland_map(geo: ViewGeometry, mask: np.ndarray, dist_mm: np.ndarray, fraction
     vals = score[inside]
     thr = float(np.quantile(vals, 1.0 - min(0.97, max(0.02, fraction))))
     g = 1.0 / (1.0 + np.exp(-(score - thr) / 0.6))
-    mod = 0.7 + 0.3 * np.clip(power_law_noise((h, w), 2.5, r), -2, 2) / 2
+    mod = 0.7 + 0.3 * np.clip(power_law_noise((h, w), 2.5, r, reduce=4), -2, 2) / 2
     # Cooper's ligaments and trabeculae: faint strands through the fat
     ridge = np.clip(1 - np.abs(power_law_noise((h, w), 2.6, r, fmin=3.0)) / 0.12, 0, 1)
     strands = (0.22 * ridge * ridge * sub).astype(np.float32)
