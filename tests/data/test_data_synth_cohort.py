@@ -30,11 +30,19 @@ def test_prepared_cohort_boxes_match_masks(prepared_cohort: Path) -> None:
     assert ((a["x0"] >= 0) & (a["x1"] <= w) & (a["y0"] >= 0) & (a["y1"] <= h)).all()
     with_mask = a[a["mask_path"].astype(str) != ""]
     assert len(with_mask) > 0
+    scale = dict(zip(c.manifest["image_id"], c.manifest["scale"].astype(float)))
     for _, r in with_mask.iterrows():
         m = read_mask(r["mask_path"])
-        if m.any():
-            np.testing.assert_allclose(_mask_box(m), [r["x0"], r["y0"], r["x1"], r["y1"]],
-                                       atol=1.5)
+        if not m.any():
+            continue
+        # nearest-neighbour resampling may drop a thin edge row of the mask (one output
+        # pixel) or shift it by one original pixel (`scale` output pixels)
+        tol = 1.0 + max(1.0, scale[r["image_id"]])
+        mb, box = np.array(_mask_box(m), float), np.array([r["x0"], r["y0"], r["x1"], r["y1"]])
+        if r["kind"] == "calcification":   # dots: downsampling drops some, the box is an envelope
+            assert (mb[:2] >= box[:2] - tol).all() and (mb[2:] <= box[2:] + tol).all()
+        else:
+            np.testing.assert_allclose(mb, box, atol=tol)
 
 
 def test_prepared_cohort_datasets(prepared_cohort: Path) -> None:
