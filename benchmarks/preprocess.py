@@ -9,7 +9,8 @@ Worker pools come from one fork server for every mode (started before timing). E
 is the best of ``--rounds`` interleaved rounds (other processes share the CPU;
 interleaving exposes every mode to the same load). Targets printed at the end: full pipeline
 >= 0.6x the fastest decode-only rate and >= 3x the naive pipeline, at the same worker count.
-Both pipelines write 1520x912 PNGs.
+Both pipelines write 1520x912 PNGs; the targets are checked on the default pipeline (16-bit
+PNG, zlib level 1). "PNG level 0" (stored, 3x larger files) shows what PNG compression costs.
 """
 
 from __future__ import annotations
@@ -87,11 +88,12 @@ def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
         _pool_map(decode_dicomsdl, files, workers)
     elif mode == "naive pipeline":
         _pool_map(naive_pipeline, [(f, str(out)) for f in files], workers)
-    elif mode == "mammofm pipeline":
+    elif mode.startswith("mammofm pipeline"):
         from mammofm.preprocess import PreprocessConfig, run_preprocess
 
-        df = run_preprocess(files, out, PreprocessConfig(size=OUT_HW), workers=workers,
-                            progress=False)
+        level = 0 if "level 0" in mode else 1
+        df = run_preprocess(files, out, PreprocessConfig(size=OUT_HW, png_compression=level),
+                            workers=workers, progress=False)
         bad = df[df["status"] != "ok"]
         if len(bad):
             raise SystemExit(f"pipeline failed on {len(bad)} files: {bad['error'].tolist()}")
@@ -123,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.table import Table
 
     console = Console()
-    modes = ["decode pydicom", "decode dicomsdl", "mammofm pipeline", "naive pipeline"]
+    modes = ["decode pydicom", "decode dicomsdl", "mammofm pipeline", "naive pipeline",
+             "mammofm pipeline, PNG level 0"]
     best: dict[tuple[str, int], float] = {}
     console.print(f"{len(files)} files from {src}; output {OUT_HW[0]}x{OUT_HW[1]}; "
                   f"best of {args.rounds} interleaved rounds; os.cpu_count()={os.cpu_count()}, "

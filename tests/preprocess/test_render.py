@@ -58,3 +58,13 @@ def test_config_round_trip_and_fingerprint():
     assert other.fingerprint() != cfg.fingerprint()
     with pytest.raises(ValueError):
         PreprocessConfig(bit_depth=12)
+
+
+@pytest.mark.parametrize("level", [0, 1, 9])
+@pytest.mark.parametrize("dtype", [np.uint16, np.uint8])
+def test_png_is_lossless_at_every_level(tmp_path, level, dtype):
+    from mammofm.preprocess import read_png, write_png
+
+    img = np.random.default_rng(level).integers(0, np.iinfo(dtype).max, (64, 40)).astype(dtype)
+    back = read_png(write_png(tmp_path / "x.png", img, level))
+    assert back.dtype == dtype and np.array_equal(back, img)

@@ -13,11 +13,16 @@ from mammofm.common.atomic import atomic_write_bytes
 
 def encode_png(image: np.ndarray, compression: int = 1) -> bytes:
     """Encode with the "sub" filter and run-length zlib strategy: on mammograms (large flat
-    background, smooth tissue) it is about 3x faster than the defaults at a similar size."""
-    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, int(compression),
-                                           cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
-                                           cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB,
-                                           cv2.IMWRITE_PNG_ZLIBBUFFER_SIZE, 1 << 20])
+    background, smooth tissue) it is about 3x faster than the defaults at a similar size.
+    Level 0 stores without filtering or deflate: about 3x faster again, 3x larger files."""
+    if int(compression) == 0:
+        params = [cv2.IMWRITE_PNG_COMPRESSION, 0, cv2.IMWRITE_PNG_FILTER,
+                  cv2.IMWRITE_PNG_FILTER_NONE]
+    else:
+        params = [cv2.IMWRITE_PNG_COMPRESSION, int(compression),
+                  cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
+                  cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_SUB]
+    ok, buf = cv2.imencode(".png", image, params + [cv2.IMWRITE_PNG_ZLIBBUFFER_SIZE, 1 << 20])
     if not ok:
         raise ValueError(f"PNG encoding failed for an array of {image.dtype} {image.shape}")
     return buf.tobytes()
