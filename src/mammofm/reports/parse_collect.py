@@ -27,15 +27,28 @@ def collect(r: Report) -> list[categories.CategoryMention]:
             else:
                 break
         r.masked.append((c.start, end))
+    # hits come in text order: walk sentences and masked spans alongside instead of searching
+    sents, items, cue_lists = r.sents, r.items, r.cues
+    masks = sorted(r.masked)
+    si, mi, n_s, n_m = 0, 0, len(sents), len(masks)
+    lookup = vocab.lookup
     for s, e, t in vocab_hits:
-        masked = r.is_masked(s, e)
-        for f, v in vocab.lookup(t):
+        while si < n_s and sents[si].end <= s:
+            si += 1
+        if si >= n_s:
+            break
+        if s < sents[si].start:
+            continue  # inside a header, between sentences
+        while mi < n_m and masks[mi][1] < e:
+            mi += 1
+        masked = mi < n_m and masks[mi][0] <= s and e <= masks[mi][1]
+        if not masked and mi + 1 < n_m:
+            masked = any(a <= s and e <= b for a, b in masks[mi:mi + 3])
+        for f, v in lookup(t):
             if f == "cue":
-                i = r.sent_index(s)
-                if i is not None:
-                    r.cues[i].append((s, e, v))
+                cue_lists[si].append((s, e, v))
             elif not masked:
-                r.add(Item(s, e, f, v, t))
+                items[si].append(Item(s, e, f, v, t))
     for m in cues.PUNCT_CUE_RE.finditer(low):
         i = r.sent_index(m.start())
         if i is not None:
