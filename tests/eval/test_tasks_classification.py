@@ -55,3 +55,20 @@ def test_zero_shot_needs_a_text_tower(ctx) -> None:  # type: ignore[no-untyped-d
     enc = OracleEncoder()
     r = task.run(BenchModel("clip", enc, TinyCLIP(enc)), ctx)
     assert 0.0 <= r.metrics["accuracy"] <= 1.0 and "breast_macro_f1" in r.metrics
+
+
+@pytest.mark.parametrize("label", ["composition", "mass"])
+def test_frozen_scorer_equals_adapt_linear_probe(label: str) -> None:
+    from mammofm.adapt import linear_probe
+    from mammofm.eval.tasks.classification import LABELS, _fit_frozen_linear
+
+    rng = np.random.default_rng(0)
+    X, Xt = rng.normal(size=(80, 5)), rng.normal(size=(20, 5))
+    y = rng.integers(0, 4, 80).astype(float)
+    if label == "mass":
+        y = (y > 1).astype(float)
+    y[:3] = np.nan
+    spec = LABELS[label]
+    ours = _fit_frozen_linear(spec, X, y, 0)(Xt)
+    ref = linear_probe(X, y, Xt, seed=0, C=0.5, n_classes=len(spec.classes)).scores
+    assert ours.shape == ref.shape and np.allclose(ours, ref)

@@ -49,9 +49,8 @@ LABELS: dict[str, LabelSpec] = {s.name: s for s in (
 
 # --- protocols: fit on training features/images, return a scorer of test rows -------------
 def _fit_frozen_linear(spec: LabelSpec, X: np.ndarray, y: np.ndarray, seed: int) -> Any:
-    """``mammofm.adapt.linear_probe`` on the training rows; the scorer refits per call (a
-    logistic regression on a few hundred vectors costs milliseconds) so columns stay class
-    indices exactly as the probe defines them."""
+    """``mammofm.adapt.linear_probe`` fitted once on the training rows; the returned scorer
+    maps the probe's probabilities to class-index columns exactly as ``linear_probe`` does."""
     from mammofm.adapt import linear_probe
 
     keep = np.isfinite(y)
@@ -60,9 +59,15 @@ def _fit_frozen_linear(spec: LabelSpec, X: np.ndarray, y: np.ndarray, seed: int)
         raise TaskError(f"{spec.name}: the training labels hold one class only "
                         f"({classes.tolist()}); a probe cannot be fitted")
     k = len(spec.classes)
+    probe = linear_probe(X, y, X[:1], seed=seed, C=0.5, n_classes=k)
 
     def score(Xt: np.ndarray) -> np.ndarray:
-        return linear_probe(X, y, Xt, seed=seed, C=0.5, n_classes=k).scores
+        proba = probe.pipeline.predict_proba(np.asarray(Xt))
+        if probe.binary:
+            return proba[:, list(probe.classes).index(1)]
+        out = np.zeros((len(proba), k), dtype=np.float64)
+        out[:, probe.classes] = proba
+        return out
 
     return score
 
