@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 #: task modules, imported in this order (their tasks list in this order)
 TASK_MODULES: tuple[str, ...] = (
@@ -14,7 +13,5 @@ TASK_MODULES: tuple[str, ...] = (
     "vqa",
 )
 
-_here = Path(__file__).parent
 for _name in TASK_MODULES:
-    if (_here / f"{_name}.py").exists():  # parts land one at a time
-        importlib.import_module(f"{__name__}.{_name}")
+    importlib.import_module(f"{__name__}.{_name}")
