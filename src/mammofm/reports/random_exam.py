@@ -176,7 +176,9 @@ def random_exam(rng: np.random.Generator | int | None = None) -> Exam:
         implant = Finding(kind=FindingKind.implant,
                           implant_material=_maybe(rng, 0.8, _pick(rng, list(ImplantMaterial))),
                           implant_position=_maybe(rng, 0.7, _pick(rng, list(ImplantPosition))),
-                          implant_rupture=_maybe(rng, 0.6, bool(rng.random() < 0.15)))
+                          implant_rupture=_maybe(rng, 0.6, bool(rng.random() < 0.15)),
+                          views=[View.CC, View.MLO] if rng.random() < 0.3 else [],
+                          stability=Stability.stable if compared and rng.random() < 0.3 else None)
     breasts: dict[Laterality, Breast] = {}
     truth: dict[Laterality, Assessment] = {}
     for lat in sides:

@@ -281,7 +281,12 @@ class _Writer:
         where = "Bilateral" if lat is None else f"{self.side(lat).capitalize()}"
         if lat is not None:
             noun = self.form("kind", FindingKind.implant, lambda t: not _plural(t))
+        if f.stability is not None:
+            words.insert(0, self.form("stability", f.stability, lambda t: " " not in t))
         text = f"{where} {' '.join([*words, noun])} {'is' if lat else 'are'} present"
+        if f.views:
+            names = [v.value for v in f.views]
+            text += f", seen on the {' and '.join(names)} view" + ("s" if len(names) > 1 else "")
         if f.implant_rupture is True:
             text += ", with evidence of rupture"
         elif f.implant_rupture is False:
