@@ -52,3 +52,22 @@ def test_writer_uses_lexicon_terms() -> None:
 def test_unknown_style_names_the_choices() -> None:
     with pytest.raises(KeyError, match="terse"):
         write(_exams(1)[0], style="nope")
+
+
+def test_writer_handles_sparse_records() -> None:
+    """Records other parts build by hand (one bare finding, no categories, empty breasts)."""
+    from mammofm.birads import Breast, Finding, FindingKind
+
+    from mammofm.reports import parse
+
+    sparse = [Exam(), Exam(breasts={"L": Breast()}), Exam(overall_assessment="1")]
+    sparse += [Exam(breasts={"R": Breast(findings=[Finding(kind=k)])}) for k in FindingKind]
+    sparse.append(Exam(breasts={"L": Breast(findings=[Finding(kind="mass", pathology="malignant",
+                                                              assessment="5")])}))
+    for ex in sparse:
+        for style in STYLES:
+            text = write(ex, style, seed=1)
+            assert isinstance(text, str) and text.strip()
+            got = parse(text)
+            for lat, b in ex.breasts.items():
+                assert [f.kind for f in got.breast(lat).findings] == [f.kind for f in b.findings]
