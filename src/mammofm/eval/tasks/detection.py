@@ -181,10 +181,12 @@ class DetectorConfig:
 
     fpn_channels: int = 32
     min_stride: int = 8                         # finest encoder map used (stride 4 costs 4x)
-    anchor_scales: tuple[float, ...] = (1.0, 2.0)  # anchor side = scale x stride of its level
+    anchor_scales: tuple[float, ...] = (1.0, 2.0, 4.0)  # anchor side = scale x stride of its level
     aspect_ratios: tuple[float, ...] = (0.5, 1.0, 2.0)
     box_head_dim: int = 128
     rpn_batch: int = 64                         # anchors sampled per image for the RPN loss
+    rpn_fg_iou: float = 0.5                     # torchvision's 0.7 leaves small lesions few
+    rpn_bg_iou: float = 0.3                     # positive anchors
     roi_batch: int = 64                         # proposals sampled per image for the box loss
     detections_per_img: int = 20                # enough to reach 4 FP/image on the FROC curve
     score_thresh: float = 0.01
@@ -214,14 +216,18 @@ def _encoder_module() -> Any:
             self.encoder = encoder
             self.levels = select_levels(info, min_stride)
             self.strides = [int(info[i]["reduction"]) for i in self.levels]
-            self.fpn = FeaturePyramidNetwork([int(info[i]["num_chs"]) for i in self.levels],
-                                             channels)
+            chans = [int(info[i]["num_chs"]) for i in self.levels]
+            # encoder maps come at any scale (a randomly initialised deep stage gives ~1e-6):
+            # a BatchNorm per level brings each to unit scale before the pyramid
+            self.norms = nn.ModuleList(nn.BatchNorm2d(c) for c in chans)
+            self.fpn = FeaturePyramidNetwork(chans, channels)
             self.out_channels = channels
             self.freeze_encoder = False
 
         def pyramid(self, maps: Sequence[torch.Tensor]) -> OrderedDict[str, torch.Tensor]:
             """Selected encoder maps (finest first) -> FPN maps "0" (finest) ... "n-1"."""
-            return self.fpn(OrderedDict((str(k), m) for k, m in enumerate(maps)))
+            return self.fpn(OrderedDict((str(k), norm(m)) for k, (norm, m)
+                                        in enumerate(zip(self.norms, maps))))
 
         def forward(self, x: torch.Tensor) -> OrderedDict[str, torch.Tensor]:
             import torch
@@ -263,6 +269,7 @@ def build_detector(encoder: nn.Module, num_classes: int, image_size: tuple[int, 
         rpn_pre_nms_top_n_train=600, rpn_post_nms_top_n_train=300,
         rpn_pre_nms_top_n_test=300, rpn_post_nms_top_n_test=100,
         rpn_batch_size_per_image=cfg.rpn_batch, box_batch_size_per_image=cfg.roi_batch,
+        rpn_fg_iou_thresh=cfg.rpn_fg_iou, rpn_bg_iou_thresh=cfg.rpn_bg_iou,
         box_score_thresh=cfg.score_thresh, box_detections_per_img=cfg.detections_per_img)
 
 

@@ -69,13 +69,15 @@ def build_decoder(feature_info: Sequence[dict[str, int]], config: DecoderConfig 
         def __init__(self) -> None:
             super().__init__()
             self.levels = levels
-            self.fpn = FeaturePyramidNetwork([int(info[i]["num_chs"]) for i in levels],
-                                             cfg.channels)
+            chans = [int(info[i]["num_chs"]) for i in levels]
+            self.norms = nn.ModuleList(nn.BatchNorm2d(c) for c in chans)  # maps at any scale
+            self.fpn = FeaturePyramidNetwork(chans, cfg.channels)
             self.head = nn.Sequential(nn.Conv2d(cfg.channels, cfg.channels, 3, padding=1),
                                       nn.ReLU(inplace=True), nn.Conv2d(cfg.channels, 1, 1))
 
         def forward(self, maps: Sequence[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
-            feats = self.fpn(OrderedDict((str(k), m) for k, m in enumerate(maps)))
+            feats = self.fpn(OrderedDict((str(k), norm(m)) for k, (norm, m)
+                                         in enumerate(zip(self.norms, maps))))
             logits = self.head(feats["0"])  # (B, 1, H / stride, W / stride)
             return nn.functional.interpolate(logits, size=size, mode="bilinear",
                                              align_corners=False)
