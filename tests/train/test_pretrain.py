@@ -65,7 +65,7 @@ def test_resume_after_crash_gives_identical_weights(toy_set, tmp_path):
 
 def test_bf16_and_gradient_accumulation(toy_set, tmp_path):
     cfg = _config(tmp_path, "bf16", precision="bf16-mixed", accumulate_grad_batches=2,
-                  max_epochs=1, max_steps=2, batch_size=2)
+                  max_epochs=1, max_steps=2, batch_size=2, channels_last=True)
     model = pretrain_clip(toy_set, cfg)
     assert all(torch.isfinite(p).all() for p in model.parameters())
     metrics = pd.read_csv(next((tmp_path / "bf16" / "logs").rglob("metrics.csv")))

@@ -53,6 +53,7 @@ class ClipTrainConfig:
     text_text_weight: float = 1.0
     gradient_clip_val: float | None = 1.0
     precision: str = "32-true"                    # "bf16-mixed" (CPU autocast ok), "16-mixed" GPU
+    channels_last: bool = False                   # NHWC image tower (faster convs on GPUs)
     # hardware / scale
     accelerator: str = "cpu"                      # "auto", "gpu", ...
     devices: int | str = 1

@@ -66,6 +66,10 @@ class ClipPretrainModule(pl.LightningModule):
                           persistent_workers=False)
 
     # --- step ---------------------------------------------------------------------------------
+    def on_fit_start(self) -> None:
+        if self.config.channels_last:
+            self.model.visual.to(memory_format=torch.channels_last)
+
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
         torch.manual_seed(derive_seed(self.config.seed, "step", self.global_step, batch_idx,
                                       self.global_rank) % (2**63))
@@ -76,6 +80,8 @@ class ClipPretrainModule(pl.LightningModule):
         groups = torch.as_tensor(batch["group"], device=images.device, dtype=torch.long)  # (B,)
         flat = images[present]                                # (N, 1, H, W), N = present views
         image_groups = groups[:, None].expand_as(present)[present]
+        if self.config.channels_last:
+            flat = flat.contiguous(memory_format=torch.channels_last)
         img = self.model.encode_image(flat)
         txt = self.model.encode_text(batch["text"])
         txt2 = self.model.encode_text(batch["text_2"]) if self.config.text_text_weight else None
