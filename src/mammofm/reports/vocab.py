@@ -41,7 +41,7 @@ EXTRA_FORMS: dict[str, dict[str, str]] = {
         "annual diagnostic mammography": "routine_screening",
         "annual diagnostic mammogram": "routine_screening", "rtn 1y": "routine_screening",
         "core biopsy": "biopsy", "diagnostic mammogram": "additional_imaging",
-        "additional views": "additional_imaging", "annual follow up": "routine_screening",
+        "annual follow up": "routine_screening",
         "routine annual follow up": "routine_screening",
     },
     "stability": {"no interval change": "stable", "no significant interval change": "stable",
