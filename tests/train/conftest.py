@@ -35,7 +35,8 @@ def make_toy_set(root: Path, n_studies: int, size: tuple[int, int] = (64, 40), s
                 img = (r.normal(0.25, 0.05, size).clip(0, 1) * 65535).astype(np.uint16)
                 if mass[lat]:
                     yy, xx = np.mgrid[:h, :w]
-                    disc = (yy - cy - (4 if view == "MLO" else 0)) ** 2 + (xx - cx) ** 2 < (h / 8) ** 2
+                    dy = yy - cy - (4 if view == "MLO" else 0)
+                    disc = dy ** 2 + (xx - cx) ** 2 < (h / 8) ** 2
                     img[disc] = 60000
                 path = root / f"{study}_{lat}_{view}.png"
                 cv2.imwrite(str(path), img)

@@ -18,8 +18,11 @@ from conftest import make_toy_set  # noqa: E402  (tests/train/conftest.py)
 
 def _zero_shot_auc(model, manifest) -> float:
     x = torch.stack([torch.from_numpy(read_image(p))[None] for p in manifest["image_path"]])
-    pos = [labels_to_text({"mass": 1.0, "composition": "b", "birads": "4"}, "L", s) for s in range(5)]
-    neg = [labels_to_text({"mass": 0.0, "composition": "b", "birads": "1"}, "L", s) for s in range(5)]
+    def texts(mass: float, birads: str) -> list[str]:
+        return [labels_to_text({"mass": mass, "composition": "b", "birads": birads}, "L", s)
+                for s in range(5)]
+
+    pos, neg = texts(1.0, "4"), texts(0.0, "1")
     model.eval()
     with torch.no_grad():
         img = model.encode_image(x)

@@ -26,7 +26,8 @@ def test_report_is_split_per_side(style):
     density = lexicon.phrase("composition", "c").lower()
     short = [s.lower() for s in lexicon.synonyms("composition", "c")]
     if density in text.lower() or any(s in text.lower() for s in short):
-        assert any(s in left for s in [density, *short]) and any(s in right for s in [density, *short])
+        forms = [density, *short]
+        assert any(s in left for s in forms) and any(s in right for s in forms)
     # the category of the left breast is only in the left text (the overall line names none)
     assert "4b" in left
     assert "4b" not in right or "overall" in right or "final" in right

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         Console().print(table)
 
     @models.command("show")
-    def show_cmd(name: str = typer.Argument(..., help="config name, JSON file or saved model folder")
+    def show_cmd(name: str = typer.Argument(..., help="config name, JSON file or model folder")
                  ) -> None:
         """Print a model config (named, JSON file, or the config.json of a saved model)."""
         from mammofm.models import get_config
@@ -77,14 +77,15 @@ def register(app: typer.Typer) -> None:
     def clip_cmd(
         data: Path = typer.Argument(..., help="prepared cohort folder (or a manifest file)"),
         out: Path = typer.Option(..., "--out", "-o", help="run folder (resumes if it exists)"),
-        config: Optional[Path] = typer.Option(None, help="ClipTrainConfig JSON (flags override it)"),
+        config: Optional[Path] = typer.Option(None, help="ClipTrainConfig JSON (flags win)"),
         model: Optional[str] = typer.Option(None, help="model name, e.g. mammoclip-tiny"),
         size: Optional[str] = typer.Option(None, help="input HxW (default: the model's)"),
         epochs: Optional[int] = typer.Option(None), max_steps: Optional[int] = typer.Option(None),
         batch_size: Optional[int] = typer.Option(None, help="breasts per step and process"),
         lr: Optional[float] = typer.Option(None), accumulate: Optional[int] = typer.Option(None),
         precision: Optional[str] = typer.Option(None, help="32-true | bf16-mixed | 16-mixed"),
-        accelerator: Optional[str] = typer.Option(None), devices: Optional[str] = typer.Option(None),
+        accelerator: Optional[str] = typer.Option(None),
+        devices: Optional[str] = typer.Option(None),
         num_nodes: Optional[int] = typer.Option(None),
         strategy: Optional[str] = typer.Option(None, help="auto | ddp | ddp_spawn | fsdp"),
         labelled: list[Path] = typer.Option([], help="labelled manifest(s) turned into text"),

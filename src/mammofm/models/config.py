@@ -27,7 +27,7 @@ class ImageTowerConfig:
     mean: tuple[float, ...] = (0.5,)                   # per-channel, applied inside the model
     std: tuple[float, ...] = (0.5,)
     canonical_side: str = "left"                       # chest wall on the left edge (right flipped)
-    windowing: str = "first_window"                    # how DICOM pixels became [0, 1] (see preprocess)
+    windowing: str = "first_window"                    # how DICOM pixels became [0, 1]
     checkpoint: str | None = None                      # local timm weights file; never downloaded
     drop_path_rate: float = 0.0
     timm_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -106,7 +106,8 @@ def _build(cls: type[T], data: dict[str, Any], source: str) -> T:
     for name, value in data.items():
         sub = _NESTED.get((cls.__name__, name))
         if sub is not None:
-            value = value if dataclasses.is_dataclass(value) else _build(sub, value, f"{source}.{name}")
+            if not dataclasses.is_dataclass(value):
+                value = _build(sub, value, f"{source}.{name}")
         elif name in _TUPLES and value is not None:
             value = tuple(value)
         kwargs[name] = value

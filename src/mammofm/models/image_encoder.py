@@ -73,7 +73,8 @@ class ImageEncoder(nn.Module):
             if x.shape[1] == 1:  # a grayscale frame fed to an RGB tower
                 x = x.expand(-1, self.in_chans, -1, -1)
             else:
-                raise ValueError(f"image tower expects {self.in_chans} channel(s), got {x.shape[1]}")
+                raise ValueError(f"image tower expects {self.in_chans} channel(s), "
+                                 f"got {x.shape[1]}")
         return (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -60,7 +60,8 @@ def get_config(name_or_path: str | os.PathLike[str]) -> ClipConfig:
         f = d / f"{name_or_path}.json"
         if f.is_file():
             return ClipConfig.from_json(f)
-    raise ModelConfigError(f"unknown model {str(name_or_path)!r} (known: {', '.join(list_models())})")
+    known = ", ".join(list_models())
+    raise ModelConfigError(f"unknown model {str(name_or_path)!r} (known: {known})")
 
 
 def create_model(name_or_config: str | os.PathLike[str] | ClipConfig | dict[str, Any], *,

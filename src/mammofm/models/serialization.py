@@ -43,7 +43,8 @@ def save_pretrained(model: nn.Module, directory: str | os.PathLike[str]) -> Path
     state = {k: v.detach().cpu().contiguous().clone() for k, v in model.state_dict().items()}
     with atomic_path(out / WEIGHTS_FILE) as tmp:
         save_file(state, str(tmp), metadata={"format": "pt", "mammofm": __version__})
-    data = {"format": FORMAT, "mammofm_version": __version__, **model.config.to_dict()}  # type: ignore[union-attr,operator]
+    config = model.config.to_dict()  # type: ignore[union-attr,operator]
+    data = {"format": FORMAT, "mammofm_version": __version__, **config}
     atomic_write_text(out / CONFIG_FILE, json.dumps(data, indent=2) + "\n")
     return out
 

@@ -51,7 +51,8 @@ class TextEncoder(nn.Module):
     def __init__(self, config: TextTowerConfig, backbone: nn.Module, tokenizer: object) -> None:
         super().__init__()
         if config.pooling not in ("cls", "mean"):
-            raise ModelConfigError(f"text tower pooling must be 'cls' or 'mean', got {config.pooling!r}")
+            raise ModelConfigError("text tower pooling must be 'cls' or 'mean', "
+                                   f"got {config.pooling!r}")
         self.config = config
         self.backbone = backbone
         if getattr(self.backbone, "pooler", None) is not None:

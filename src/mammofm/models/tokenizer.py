@@ -10,7 +10,8 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable
 
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import (Tokenizer, decoders, models, normalizers, pre_tokenizers, processors,
+                        trainers)
 from transformers import PreTrainedTokenizerFast
 
 SPECIAL_TOKENS: tuple[str, ...] = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -38,7 +39,7 @@ def _blank(model: models.Model) -> Tokenizer:
 
 def train_wordpiece(texts: Iterable[str] | None = None, vocab_size: int = 2048
                     ) -> PreTrainedTokenizerFast:
-    """Train a lower-casing WordPiece tokenizer on ``texts`` (lexicon + given texts); deterministic."""
+    """Train a lower-casing WordPiece tokenizer on the lexicon + ``texts``; deterministic."""
     corpus = lexicon_corpus() + [t for t in (texts or []) if t]
     alphabet = sorted(set(string.ascii_lowercase + string.digits + string.punctuation))
     # tokenizers' trainer numbers the "##x" continuation pieces in hash-map order, which makes

@@ -65,7 +65,8 @@ def measure_train_throughput(model_name: str = "mammoclip-tiny",
     groups_i = groups_t.repeat_interleave(2)
 
     def step() -> None:
-        ctx = torch.autocast(dev.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+        ctx = torch.autocast(dev.type, dtype=dtype) if dtype is not None \
+            else contextlib.nullcontext()
         with ctx:
             img = torch.nn.functional.normalize(model.image_projection(visual(images)), dim=-1)
             txt = model.encode_text(texts)
