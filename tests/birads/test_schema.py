@@ -94,3 +94,10 @@ def test_without_evidence_drops_spans_only():
     ex.breasts[Laterality.L].findings[0].evidence["kind"] = (3, 7)
     assert ex != _exam()
     assert ex.without_evidence() == _exam()
+
+
+def test_undescribed_breast_has_unknown_labels():
+    ex = Exam(study_id="S2", breasts={"L": Breast(assessment="1")})
+    right = exam_labels(ex)["R"]
+    assert right.mass is None and right.malignant is None and right.birads is None
+    assert exam_labels(ex)["L"].mass == 0 and exam_labels(ex)["L"].malignant == 0

@@ -34,3 +34,15 @@ def test_from_row_round_trip():
     row = {"orig_height": 500, "orig_width": 300, "crop_box": t.crop_box, "scale": t.scale,
            "pad": t.pad, "flipped": False}
     assert FrameTransform.from_row(row, (100, 60)) == t
+
+
+def test_sparse_dots_survive_downscaling():
+    t = fit_transform((800, 480), (0, 0, 800, 480), (100, 60), False)
+    m = np.zeros((800, 480), bool)
+    for y, x in [(101, 203), (333, 77), (611, 409)]:  # single-pixel specks
+        m[y, x] = True
+    out = t.mask_to_output(m)
+    assert out.dtype == bool and out.sum() >= 3
+    for y, x in [(101, 203), (333, 77), (611, 409)]:
+        ox, oy = t.points_to_output(np.array([[x + 0.5, y + 0.5]]))[0]
+        assert out[int(oy), int(ox)]

@@ -6,7 +6,7 @@ presence of each finding kind, suspicious calcifications, BI-RADS class and mali
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from .lexicon import (
     ASSESSMENT_ORDINAL,
@@ -39,17 +39,17 @@ class BreastLabels:
     laterality: str
     composition: str | None
     composition_class: int | None
-    mass: int
-    calcification: int
-    suspicious_calcification: int
-    asymmetry: int
-    architectural_distortion: int
+    mass: int | None
+    calcification: int | None
+    suspicious_calcification: int | None
+    asymmetry: int | None
+    architectural_distortion: int | None
     birads: str | None
     birads_class: int | None
     malignant: int | None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return dict(self.__dict__)  # flat fields: no deep copy needed (asdict is ~10x slower)
 
 
 def _present(breast: Breast, kind: FindingKind, uncertain_as_positive: bool) -> int:
@@ -70,14 +70,17 @@ def breast_labels(
     uncertain_as_positive: bool = True,
     negative_assessment_is_benign: bool = True,
 ) -> BreastLabels:
-    """Labels of one breast.
+    """Labels of one breast (all None when the exam does not describe that breast).
 
     ``negative_assessment_is_benign``: a breast assessed BI-RADS 1 or 2 with no pathology counts
     as not malignant (the screening convention RSNA and VinDr follow); otherwise malignancy is
     known only from pathology.
     """
     lat = Laterality(laterality)
-    breast = exam.breast(lat)
+    if lat not in exam.breasts:  # the exam says nothing of this breast: every label unknown
+        return BreastLabels(exam.study_id, lat.value, None, None, None, None, None, None, None,
+                            None, None, None)
+    breast = exam.breasts[lat]
     comp = breast.composition
     suspicious_calc = int(any(
         f.kind == FindingKind.calcification and f.is_positive

@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import IO
 
 
+def _umask_mode() -> int:
+    """The mode an ordinary open() would give a new file (0666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "wb", **kwargs: object) -> Iterator[IO]:
     """Open a temporary file that replaces ``path`` only when the block exits without error."""
@@ -28,6 +35,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb", **kwargs: object
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())  # mkstemp makes 0600; outputs are shared files
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -57,6 +65,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -115,7 +115,19 @@ class FrameTransform:
         return out.astype(image.dtype) if image.dtype == bool else out
 
     def mask_to_output(self, mask: np.ndarray) -> np.ndarray:
-        return self.image_to_output(mask, nearest=True)
+        """A binary / label mask in the output frame. When shrinking, a pixel is set if any
+        source pixel under it is (area coverage > 0), so sparse calcification dots survive."""
+        if self.scale >= 1:
+            return self.image_to_output(mask, nearest=True)
+        covered = self.image_to_output((np.asarray(mask) > 0).astype(np.float32)) > 0
+        if mask.dtype == bool:
+            return covered
+        nearest = self.image_to_output(mask, nearest=True)
+        # keep label values where nearest sampling has them, else the max label under the pixel
+        fill = nearest.copy()
+        fill[covered & (nearest == 0)] = np.asarray(mask).max() if mask.size else 0
+        fill[~covered] = 0
+        return fill
 
     def mask_to_original(self, mask: np.ndarray) -> np.ndarray:
         """Output-frame mask -> original frame (nearest neighbour; zero outside the crop)."""
