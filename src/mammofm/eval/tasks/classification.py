@@ -30,6 +30,8 @@ class LabelSpec:
     column: str
     classes: tuple[str, ...]
     description: str
+    #: draw the data-efficiency curve (costs one probe fit per training fraction)
+    efficiency: bool = True
 
     @property
     def binary(self) -> bool:
@@ -43,7 +45,8 @@ LABELS: dict[str, LabelSpec] = {s.name: s for s in (
     LabelSpec("calcification", "calcification", ("absent", "present"),
               "calcifications present in the breast"),
     LabelSpec("malignancy", "malignant", ("benign", "malignant"), "malignant breast"),
-    LabelSpec("birads", "birads_class", BIRADS_CLASSES, "BI-RADS assessment category"),
+    LabelSpec("birads", "birads_class", BIRADS_CLASSES, "BI-RADS assessment category",
+              efficiency=False),  # 10 sparse classes: refits are slow and the curve is noise
 )}
 
 
@@ -150,7 +153,7 @@ class ClassificationTask(Task):
                 roc = _roc(y, scores)
                 if roc is not None:
                     curves["roc" if site == "internal" else f"{site}/roc"] = roc
-        if self.protocol == "frozen_linear":
+        if self.protocol == "frozen_linear" and self.spec.efficiency:
             eff = self._data_efficiency(model, ctx)
             if eff is not None:
                 curves["data_efficiency"] = eff
