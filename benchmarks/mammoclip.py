@@ -3,6 +3,9 @@
     .venv/bin/python benchmarks/mammoclip.py            # full run (<= ~15 min on 2 CPU cores)
     .venv/bin/python benchmarks/mammoclip.py --quick    # smoke run (a few minutes)
 
+On a CPU shared with other jobs, run it with ``OMP_NUM_THREADS=1``: two OpenMP threads on an
+oversubscribed machine spin and run several times slower than one.
+
 Steps (each timed): generate + preprocess a seeded synthetic cohort (split by patient) ->
 pretrain mammoclip-tiny (``mammofm.train.pretrain_clip``) -> zero-shot (mass, calcification,
 composition; lexicon prompt ensembles, per breast) -> linear probes and data-efficiency curves
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -50,7 +54,7 @@ class Settings:
     gen_size: tuple[int, int] = (512, 320)
     size: tuple[int, int] = (128, 80)  # 2 shared CPU cores: 256x160 is 4x the compute
     split: tuple[float, float, float] = (0.6, 0.0, 0.4)  # train / val / test by patient
-    epochs: int = 8
+    epochs: int = 6
     batch_size: int = 8  # breasts per step: ~30 steps per epoch on 116 training patients
     lr: float = 3e-4
     finetune_epochs: int = 4
@@ -174,8 +178,10 @@ def probe_and_scratch(model: Any, cohort: Any, train_f: Any, test_f: Any, s: Set
             f"{label} AUC: linear probe, pretrained, 10 % labels (mean of {len(s.seeds)} seeds)",
             f"{p10['metric']:.3f} [{p10['ci_low']:.3f}, {p10['ci_high']:.3f}]",
             f"scratch fine-tune 100 %: {s100['metric']:.3f} "
-            f"[{s100['ci_low']:.3f}, {s100['ci_high']:.3f}]",
-            _verdict(p10["metric"] >= s100["metric"]),
+            f"[{s100['ci_low']:.3f}, {s100['ci_high']:.3f}]; PASS needs probe >= scratch "
+            "and probe CI above 0.5",
+            # the claim means something only when the probe is above chance
+            _verdict(p10["metric"] >= s100["metric"] and p10["ci_low"] > 0.5),
             {"probe_10": p10.to_dict(), "scratch_100": s100.to_dict()}))
     return rows, pd.concat(curves, ignore_index=True)
 
@@ -255,6 +261,7 @@ def resume_row(cohort: Any, s: Settings) -> Row:
     data = (sub, {k: v for k, v in cohort.reports.items()
                   if k in set(sub["study_id"].astype(str))})
     base = s.work / "resume-check"
+    shutil.rmtree(base, ignore_errors=True)  # a cached run would "resume" trivially
     common = dict(augment=True, progress_bar=False, num_workers=0)
     straight = pretrain(s, data, base / "straight", epochs=2, **common)
     pretrain(s, data, base / "interrupted", epochs=1, **common)

@@ -10,11 +10,13 @@ class only) are dropped from the percentile interval rather than failing the who
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.stats import bootstrap, rankdata
+from scipy.stats import DegenerateDataWarning, bootstrap, rankdata
 
 from .metrics import task_metric
 
@@ -83,6 +85,20 @@ def bootstrap_ci(
     y, s = y[known].astype(np.float64), s[known]
     idx = (np.arange(len(y), dtype=np.float64),)
     rng = np.random.default_rng(seed)
+    with warnings.catch_warnings():
+        # constant scores give a degenerate distribution: the interval is then [point, point]
+        warnings.simplefilter("ignore", DegenerateDataWarning)
+        res, point = _run(y, s, idx, metric, n_resamples, confidence, rng)
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if np.isnan(low) or np.isnan(high):
+        tail = (1 - confidence) / 2 * 100
+        low, high = (float(v) for v in np.nanpercentile(res.bootstrap_distribution,
+                                                         [tail, 100 - tail]))
+    return BootstrapCI(float(point), low, high, n_resamples, confidence)
+
+
+def _run(y: np.ndarray, s: np.ndarray, idx: tuple[np.ndarray], metric: Callable | None,
+         n_resamples: int, confidence: float, rng: np.random.Generator) -> tuple[Any, float]:
     if metric is None:
         point = task_metric(y, s)[1]
         res = bootstrap(idx, _vectorised_task_stat(y, s), n_resamples=n_resamples,
@@ -99,9 +115,4 @@ def bootstrap_ci(
         point = float(metric(y, s))
         res = bootstrap(idx, stat, n_resamples=n_resamples, confidence_level=confidence,
                         method="percentile", vectorized=False, rng=rng)
-    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-    if np.isnan(low) or np.isnan(high):
-        tail = (1 - confidence) / 2 * 100
-        low, high = (float(v) for v in np.nanpercentile(res.bootstrap_distribution,
-                                                         [tail, 100 - tail]))
-    return BootstrapCI(float(point), low, high, n_resamples, confidence)
+    return res, float(point)

@@ -114,8 +114,9 @@ def plot_curves(curves: pd.DataFrame, path: str | os.PathLike[str], title: str =
     for ax, lab in zip(axes[0], labels):
         part = summary[summary["label"] == lab]
         for readout, g in part.groupby("readout", sort=False):
-            ax.plot(g["fraction"] * 100, g["metric"], marker="o", label=str(readout))
-            ax.fill_between(g["fraction"] * 100, g["ci_low"], g["ci_high"], alpha=0.2)
+            (line,) = ax.plot(g["fraction"] * 100, g["metric"], marker="o", label=str(readout))
+            ax.fill_between(g["fraction"] * 100, g["ci_low"], g["ci_high"], alpha=0.2,
+                            color=line.get_color())
         ax.set_xscale("log")
         ax.set_xlabel("% of training labels (patients)")
         ax.set_ylabel("held-out metric (per breast)")
