@@ -177,22 +177,21 @@ def _baselines(test, size: tuple[int, int], seed: int = 0) -> dict[str, dict[str
 
 
 @pytest.mark.slow
-def test_detector_beats_trivial_baselines_on_held_out_images(prepared_cohort, tmp_path):
-    from mammofm.data import load_cohort
+def test_detector_beats_trivial_baselines_on_held_out_images(tmp_path):
     from mammofm.models import create_model
 
-    cohort = load_cohort(prepared_cohort)
+    coh = blob_cohort(tmp_path / "c", n_patients=24, size=(128, 80), n_test=6)
     torch.manual_seed(0)
     encoder = create_model("mammoclip-tiny").visual
-    ctx = BenchContext(cohort=cohort, out_dir=tmp_path / "bench", seed=0,
-                       budget=Budget(head_steps=60, bootstrap=50, batch_size=8))
+    ctx = BenchContext(cohort=coh, out_dir=tmp_path / "bench", seed=0,
+                       budget=Budget(head_steps=120, bootstrap=50, batch_size=8))
     res = get_task("lesion_detection").run(BenchModel("tiny", encoder), ctx)
     test = load_dense(ctx, "internal", ("test",))
     base = _baselines(test, test.size)
-    assert res.primary == "froc_mean" and res.metrics["n_lesions"] > 5
+    assert res.primary == "froc_mean" and res.metrics["n_lesions"] >= 5
     for b in base.values():
-        assert res.metrics["froc_mean"] > b["froc_mean"] + 0.1
-        assert res.metrics["map50"] > b["map50"]
+        assert res.metrics["froc_mean"] > b["froc_mean"] + 0.3
+        assert res.metrics["map50"] > b["map50"] + 0.1
     lo, hi = res.ci["froc_mean"]
     assert lo <= res.metrics["froc_mean"] <= hi
     curve = res.curves["froc"]
@@ -200,3 +199,4 @@ def test_detector_beats_trivial_baselines_on_held_out_images(prepared_cohort, tm
     written = pd.read_parquet(ctx.task_dir("lesion_detection", "tiny") /
                               "detections_internal.parquet")
     assert set(written["image_id"]) <= set(test.frame["image_id"]) and len(written)
+    assert written[["orig_x0", "orig_y0", "orig_x1", "orig_y1"]].notna().all().all()

@@ -1,9 +1,9 @@
 """Lesion segmentation: a light FPN decoder on the image tower's maps, Dice and IoU.
 
 The encoder's ``forward_features`` maps (stride >= ``min_stride``) go through
-``torchvision.ops.FeaturePyramidNetwork``; its finest output (which the top-down path has
-enriched with every coarser level) passes a 3x3 conv and a 1x1 conv to one lesion logit per
-pixel, upsampled bilinearly to the image. The target is the union of an image's lesion masks
+``torchvision.ops.FeaturePyramidNetwork``; its outputs, upsampled to the finest and summed,
+pass a 3x3 conv and a 1x1 conv to one lesion logit per pixel, upsampled bilinearly to the
+image. The target is the union of an image's lesion masks
 (any kind). Loss: binary cross-entropy + soft Dice (lesions cover a few percent of pixels, so
 BCE alone learns "background"). Prediction: sigmoid >= 0.5.
 
@@ -78,7 +78,12 @@ def build_decoder(feature_info: Sequence[dict[str, int]], config: DecoderConfig 
         def forward(self, maps: Sequence[torch.Tensor], size: tuple[int, int]) -> torch.Tensor:
             feats = self.fpn(OrderedDict((str(k), norm(m)) for k, (norm, m)
                                          in enumerate(zip(self.norms, maps))))
-            logits = self.head(feats["0"])  # (B, 1, H / stride, W / stride)
+            fine = feats["0"].shape[-2:]
+            # every level, brought to the finest and summed (a Panoptic-FPN-style semantic head)
+            fused = sum(nn.functional.interpolate(f, size=fine, mode="bilinear",
+                                                  align_corners=False) if k else f
+                        for k, f in enumerate(feats.values()))
+            logits = self.head(fused)  # (B, 1, H / stride, W / stride)
             return nn.functional.interpolate(logits, size=size, mode="bilinear",
                                              align_corners=False)
 
