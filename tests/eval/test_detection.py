@@ -200,3 +200,17 @@ def test_detector_beats_trivial_baselines_on_held_out_images(tmp_path):
                               "detections_internal.parquet")
     assert set(written["image_id"]) <= set(test.frame["image_id"]) and len(written)
     assert written[["orig_x0", "orig_y0", "orig_x1", "orig_y1"]].notna().all().all()
+
+
+def test_finetune_trains_a_copy_and_leaves_the_model_alone(tmp_path):
+    coh = blob_cohort(tmp_path, n_patients=4)
+    torch.manual_seed(0)
+    tower = TinyTower()
+    before = {k: v.clone() for k, v in tower.state_dict().items()}
+    ctx = BenchContext(cohort=coh, out_dir=tmp_path / "out",
+                       budget=Budget(head_steps=3, batch_size=4, bootstrap=10,
+                                     extra={"finetune_steps": 2, "min_stride": 4}))
+    res = get_task("lesion_detection_finetune").run(BenchModel("tiny", tower), ctx)
+    assert res.notes.startswith("finetune") and "froc" in res.curves
+    assert all(torch.equal(before[k], v) for k, v in tower.state_dict().items())
+    assert 0 <= res.metrics["froc_mean"] <= 1 and set(res.ci) >= {"map50", "froc_mean"}

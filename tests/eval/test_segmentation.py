@@ -99,3 +99,17 @@ def test_decoder_beats_trivial_baselines_on_held_out_images(tmp_path):
     assert len(per_image) == res.metrics["n_lesion"] + res.metrics["n_empty"]
     assert per_image.loc[per_image["has_lesion"], "dice"].mean() == pytest.approx(
         res.metrics["dice"])
+
+
+def test_finetune_trains_a_copy_and_leaves_the_model_alone(tmp_path):
+    coh = blob_cohort(tmp_path, n_patients=4)
+    torch.manual_seed(0)
+    tower = TinyTower()
+    before = {k: v.clone() for k, v in tower.state_dict().items()}
+    ctx = BenchContext(cohort=coh, out_dir=tmp_path / "out",
+                       budget=Budget(head_steps=3, batch_size=4, bootstrap=10,
+                                     extra={"finetune_steps": 2, "min_stride": 4}))
+    res = get_task("lesion_segmentation_finetune").run(BenchModel("tiny", tower), ctx)
+    assert res.notes.startswith("finetune")
+    assert all(torch.equal(before[k], v) for k, v in tower.state_dict().items())
+    assert 0 <= res.metrics["dice_all"] <= 1 and "dice" in res.ci
