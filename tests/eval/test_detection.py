@@ -96,7 +96,7 @@ def test_detector_is_a_torchvision_model_and_losses_match_its_forward():
                {"boxes": torch.zeros(0, 4), "labels": torch.zeros(0, dtype=torch.long)}]
     det.train()
     torch.manual_seed(1)
-    ref = float(sum(det(list(x), targets).values()))  # torchvision's own training forward
+    ref = float(sum(det(list(x), targets).values()).detach())  # torchvision's own training forward
     torch.manual_seed(1)
     maps = det.backbone.encoder.forward_features(x)
     ours = float(detector_losses(det, [maps[i] for i in det.backbone.levels], targets, (64, 32)))
