@@ -99,7 +99,8 @@ def test_detector_is_a_torchvision_model_and_losses_match_its_forward():
     ref = float(sum(det(list(x), targets).values()).detach())  # torchvision's own training forward
     torch.manual_seed(1)
     maps = det.backbone.encoder.forward_features(x)
-    ours = float(detector_losses(det, [maps[i] for i in det.backbone.levels], targets, (64, 32)))
+    ours = float(detector_losses(det, [maps[i] for i in det.backbone.levels], targets,
+                                 (64, 32)).detach())
     # (not bit-exact: torchvision resamples the batch at scale 1.0 on the way in)
     assert np.isfinite(ref) and ours == pytest.approx(ref, rel=1e-3)
     det.eval()
