@@ -17,7 +17,7 @@ from mammofm.eval.runner import BenchmarkResults, run_benchmark
 from mammofm.eval.tables import average_rank, long_table, rank_table
 
 TASKS = ["mass", "composition", "mass_zero_shot", "retrieval_other_view",
-         "retrieval_same_finding", "vqa"]
+         "retrieval_same_finding", "vqa_head"]
 
 
 class Broken(OracleEncoder):
@@ -52,8 +52,8 @@ def test_informative_encoder_outranks_noise_on_held_out_data(bench) -> None:  # 
     other_n = res.get("retrieval_other_view", "noise").result.metrics
     assert other_o["map"] > other_n["map"] + 0.2
     assert 0 <= other_n["recall@1"] <= other_n["recall@5"] <= other_n["recall@10"] <= 1
-    vqa_o = res.get("vqa", "oracle").result.metrics
-    vqa_n = res.get("vqa", "noise").result.metrics
+    vqa_o = res.get("vqa_head", "oracle").result.metrics
+    vqa_n = res.get("vqa_head", "noise").result.metrics
     assert vqa_o["accuracy_mass"] > vqa_n["accuracy_mass"] + 0.15
     ranks = average_rank(res)
     assert ranks["oracle"] < ranks["noise"] < ranks["broken"] + 1e-9
@@ -69,7 +69,7 @@ def test_external_site_scores_and_drop(bench) -> None:  # type: ignore[no-untype
 
 def test_failures_are_recorded_and_the_others_go_on(bench) -> None:  # type: ignore[no-untyped-def]
     ctx, res = bench
-    for task in ("mass", "retrieval_other_view", "vqa"):
+    for task in ("mass", "retrieval_other_view", "vqa_head"):
         o = res.get(task, "broken")
         assert o.status == "failed" and "broken on purpose" in o.error
         assert res.get(task, "oracle").status == "ok"
@@ -118,7 +118,7 @@ def test_report_files(bench, report) -> None:  # type: ignore[no-untyped-def]
     assert back.models == res.models and len(back.outcomes) == len(res.outcomes)
     table = pd.read_csv(paths.csv)
     assert set(table["model"]) == {"oracle", "noise", "broken"}
-    assert set(table.loc[table["site"] == "drop", "task"]) >= {"mass", "vqa"}
+    assert set(table.loc[table["site"] == "drop", "task"]) >= {"mass", "vqa_head"}
     assert (long_table(res)["status"] == "failed").sum() == len(TASKS) - 1 + 0  # n/a for zs
     html = paths.html.read_text()
     imgs = [p for p in __import__("re").findall(r'<img src="([^"]+)"', html)]

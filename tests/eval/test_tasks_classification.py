@@ -72,3 +72,16 @@ def test_frozen_scorer_equals_adapt_linear_probe(label: str) -> None:
     ours = _fit_frozen_linear(spec, X, y, 0)(Xt)
     ref = linear_probe(X, y, Xt, seed=0, C=0.5, n_classes=len(spec.classes)).scores
     assert ours.shape == ref.shape and np.allclose(ours, ref)
+
+
+def test_an_empty_test_split_is_one_clear_error(cohorts, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    from mammofm.eval import TaskError
+
+    internal = copy.copy(cohorts[0])
+    internal.manifest = internal.manifest.assign(split="train")
+    ctx = BenchContext(internal, None, out_dir=tmp_path)
+    for name in ("mass", "retrieval_other_view", "vqa_head"):
+        with pytest.raises(TaskError, match=f"{name}: the internal cohort .* no usable test"):
+            get_task(name).run(BenchModel("oracle", OracleEncoder()), ctx)

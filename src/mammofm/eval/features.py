@@ -35,6 +35,16 @@ def site_frame(ctx: BenchContext, site: str, split: str | None = None) -> pd.Dat
     return m[m["split"].astype(str) == split].reset_index(drop=True)
 
 
+def require_test_split(ctx: BenchContext, task: str) -> None:
+    """Raise a TaskError naming the task when the internal cohort has no test images."""
+    from .base import TaskError
+
+    if site_frame(ctx, "internal", "test").empty:
+        root = getattr(ctx.cohort, "root", None)
+        raise TaskError(f"{task}: the internal cohort{f' ({root})' if root else ''} has no "
+                        f"usable test-split images (too few patients to split?)")
+
+
 def _extract(model: Any, frame: pd.DataFrame, ctx: BenchContext, kind: str, desc: str) -> Any:
     from mammofm.adapt import extract_features
 

@@ -18,7 +18,7 @@ import numpy as np
 from mammofm.birads.labels import BIRADS_CLASSES, COMPOSITION_CLASSES
 
 from ..base import BenchContext, BenchModel, Curve, Task, TaskError, TaskResult, register_task
-from ..features import pooled
+from ..features import pooled, require_test_split
 from ..metrics.classification import METRICS, bootstrap_ci, classification_metrics
 
 
@@ -141,6 +141,7 @@ class ClassificationTask(Task):
 
     # -- measurement -----------------------------------------------------------------------
     def run(self, model: BenchModel, ctx: BenchContext) -> TaskResult:
+        require_test_split(ctx, self.name)
         scorer = self._scorer(model, ctx)
         per_site: dict[str, tuple[dict[str, float], dict[str, tuple[float, float]]]] = {}
         curves: dict[str, Curve] = {}

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..base import BenchContext, BenchModel, TaskError, TaskResult, register_task, Task
-from ..features import embedded, pooled, text_embeddings
+from ..features import embedded, pooled, require_test_split, text_embeddings
 from ..metrics.retrieval import faiss_rank, ranked_relevance, retrieval_metrics
 
 KS: tuple[int, ...] = (1, 5, 10)
@@ -41,6 +41,7 @@ class _RetrievalTask(Task):
         raise NotImplementedError
 
     def run(self, model: BenchModel, ctx: BenchContext) -> TaskResult:
+        require_test_split(ctx, self.name)
         out = {site: self.measure(model, ctx, site) for site, _ in ctx.sites()}
         internal = out["internal"]
         if not np.isfinite(internal.get("map", np.nan)):

@@ -1,6 +1,6 @@
 """Visual question answering: closed questions about a breast, generated from Exam records.
 
-``vqa`` (light head): a small MLP on [breast features ; question embedding] picks an answer
+``vqa_head`` (light head): a small MLP on [breast features ; question embedding] picks an answer
 among those of the question's type; the question embedding is a fixed hashed bag of words
 (scikit-learn ``HashingVectorizer``), the same for every model, so only the image features
 differ. ``vqa_zero_shot`` (CLIP models): each candidate answer is written as a report and the
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..base import BenchContext, BenchModel, Task, TaskError, TaskResult, register_task
-from ..features import breast_features, embedded, pooled, text_embeddings
+from ..features import breast_features, embedded, pooled, require_test_split, text_embeddings
 from ..questions import NO, QUESTION_TYPES, YES, Question, cohort_questions
 
 Q_DIM = 64
@@ -80,8 +80,8 @@ class _VQATask(Task):
             raise TaskError(f"{self.name}: the internal cohort's exams give no questions")
 
     def _result(self, per_site: dict[str, dict[str, float]], note: str) -> TaskResult:
-        internal = per_site["internal"]
-        if not np.isfinite(internal["accuracy"]):
+        internal = per_site.get("internal")
+        if internal is None or not np.isfinite(internal["accuracy"]):
             raise TaskError(f"{self.name}: no internal test question could be answered")
         return TaskResult(metrics=internal, primary=self.primary,
                           external=per_site.get("external", {}), notes=note)
@@ -91,10 +91,11 @@ class _VQATask(Task):
 class VQAHead(_VQATask):
     """Closed questions answered by a light head on breast features + question embedding."""
 
-    name = "vqa"
+    name = "vqa_head"
     protocol = "light_head"
 
     def run(self, model: BenchModel, ctx: BenchContext) -> TaskResult:
+        require_test_split(ctx, self.name)
         from sklearn.feature_extraction.text import HashingVectorizer
 
         from ..heads import train_mlp
@@ -144,6 +145,7 @@ class VQAZeroShot(_VQATask):
     protocol = "zero_shot"
 
     def run(self, model: BenchModel, ctx: BenchContext) -> TaskResult:
+        require_test_split(ctx, self.name)
         from .. import prompts
 
         vocab = _vocab(ctx)
