@@ -14,7 +14,7 @@ from mammofm.cli import app
 @pytest.mark.slow
 def test_demo_runs_every_stage_and_resumes(tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    args = ["demo", "--out", str(out), "--patients", "16", "--external-patients", "4",
+    args = ["demo", "--out", str(out), "--patients", "30", "--external-patients", "4",
             "--epochs", "1", "--tasks", "mass,retrieval_text_image,vqa", "--workers", "1"]
     res = CliRunner().invoke(app, args, env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
