@@ -119,5 +119,6 @@ def test_cbis_compound_keeps_most_suspicious_and_notes_unmapped() -> None:
     u = Unmapped()
     assert pick_descriptor("shape", ["LOBULATED", "IRREGULAR"], u) == "irregular"
     assert pick_descriptor("margin", ["CIRCUMSCRIBED", "ILL_DEFINED"], u) == "indistinct"
-    assert pick_descriptor("morphology", ["ROUND_AND_REGULAR"], u) is None
-    assert u.notes() == ["unmapped morphology 'ROUND_AND_REGULAR': 1 row(s)"]
+    assert pick_descriptor("morphology", ["ROUND_AND_REGULAR"], u) == "round"  # CBIS legacy term
+    assert pick_descriptor("morphology", ["STARRY_SKY"], u) is None
+    assert u.notes() == ["unmapped morphology 'STARRY_SKY': 1 row(s)"]

@@ -13,7 +13,7 @@ from mammofm.models import load_model
 from mammofm.train import ClipTrainConfig, pretrain_clip
 from mammofm.train.label_text import labels_to_text
 
-from conftest import make_toy_set  # noqa: E402  (tests/train/conftest.py)
+from toy_data import make_toy_set
 
 
 def _zero_shot_auc(model, manifest) -> float:
