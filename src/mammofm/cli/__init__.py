@@ -29,7 +29,7 @@ def _root() -> None:
 
 #: command modules, in the order their verbs appear in --help
 COMMAND_MODULES: tuple[str, ...] = (
-    "demo", "preprocess", "synth", "reports", "models", "downstream", "bench",
+    "demo", "preprocess", "data", "synth", "reports", "models", "downstream", "bench",
 )
 
 _here = Path(__file__).parent

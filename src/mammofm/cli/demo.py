@@ -26,11 +26,12 @@ import typer
 
 @dataclass
 class DemoConfig:
-    """Sizes that fit the 15-minute budget on 2 CPU cores (see benchmarks/ for timings)."""
+    """Sizes for 2 CPU cores. The demo does not yet meet its 15-minute target (pretraining and
+    the detection tasks dominate); these defaults keep it to a cohort the CPU gets through."""
 
     seed: int = 0
-    patients: int = 96
-    external_patients: int = 32
+    patients: int = 64
+    external_patients: int = 24
     site: str = "mixed"
     external_site: str = "site-b"
     synth_size: tuple[int, int] = (384, 240)
@@ -39,11 +40,11 @@ class DemoConfig:
     workers: int = 2
     model: str = "mammoclip-tiny"
     pretrain: dict[str, Any] = field(default_factory=lambda: {
-        "max_epochs": 10, "batch_size": 16, "lr": 1e-3, "weight_decay": 0.05,
+        "max_epochs": 4, "batch_size": 16, "lr": 1e-3, "weight_decay": 0.05,
         "warmup_steps": 10, "augment_strength": 0.5})
     tasks: str = "all"
     budget: dict[str, Any] = field(default_factory=lambda: {
-        "batch_size": 32, "bootstrap": 200, "head_epochs": 40, "finetune_epochs": 2})
+        "batch_size": 32, "bootstrap": 200, "head_epochs": 40, "finetune_epochs": 1})
 
 
 def sample_dicoms() -> list[Path]:
@@ -181,7 +182,7 @@ def register(app: typer.Typer) -> None:
         external_patients: int = typer.Option(DemoConfig.external_patients,
                                               "--external-patients", min=2,
                                               help="external (shifted site) cohort size"),
-        epochs: int = typer.Option(10, "--epochs", min=1, help="CLIP pretraining epochs"),
+        epochs: int = typer.Option(4, "--epochs", min=1, help="CLIP pretraining epochs"),
         size: str = typer.Option("128x80", "--size", help="preprocessed image size HxW"),
         tasks: str = typer.Option("all", "--tasks", help="all | CATEGORY | NAME[,NAME]"),
         workers: int = typer.Option(2, "--workers", min=1, help="processes for synth/prepare"),
