@@ -52,6 +52,7 @@ class ClipTrainConfig:
     image_image_weight: float = 1.0
     text_text_weight: float = 1.0
     gradient_clip_val: float | None = 1.0
+    recalibrate_bn: bool = True                   # recompute BN stats on the train images at the end
     precision: str = "32-true"                    # "bf16-mixed" (CPU autocast ok), "16-mixed" GPU
     channels_last: bool = False                   # NHWC image tower (faster convs on GPUs)
     # hardware / scale
