@@ -360,21 +360,26 @@ def _froc_curve(curve: FrocCurve, label: str) -> Curve:
                  xlabel="false positives per image", ylabel="sensitivity", label=label)
 
 
-class LesionDetectionTask(Task):
+class DenseTask(Task):
+    """A dense-prediction task on the encoder's maps: light head (frozen) or fine-tune."""
+
+    protocol = "light_head"
+
+    def __init__(self, protocol: str = "light_head", name: str | None = None) -> None:
+        if protocol not in ("light_head", "finetune"):
+            raise ValueError(f"{type(self).name}: protocol {protocol!r} is not light_head or "
+                             "finetune")
+        self.protocol = protocol  # type: ignore[misc]
+        self.name = name or type(self).name  # type: ignore[misc]
+
+
+class LesionDetectionTask(DenseTask):
     """Detect lesions (every BOX_CLASSES kind) with a Faster R-CNN + FPN on the encoder."""
 
     name = "lesion_detection"
     category = "detection"
-    protocol = "light_head"
     primary = "froc_mean"
     description = "lesion detection: Faster R-CNN + FPN on the image tower (mAP@0.5, FROC)"
-
-    def __init__(self, protocol: str = "light_head", name: str | None = None) -> None:
-        if protocol not in ("light_head", "finetune"):
-            raise ValueError(f"lesion detection: protocol {protocol!r} is not light_head or "
-                             "finetune")
-        self.protocol = protocol  # type: ignore[misc]
-        self.name = name or type(self).name  # type: ignore[misc]
 
     def run(self, model: BenchModel, ctx: BenchContext) -> TaskResult:
         import torch

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..base import BenchContext, BenchModel, Budget, Task, TaskError, TaskResult, register_task
+from ..base import BenchContext, BenchModel, Budget, TaskError, TaskResult, register_task
 from ..metrics.segmentation import SegmentationMetrics
-from .detection import (DenseSet, encode_maps, finetune_steps, frozen_maps, load_dense,
-                        select_levels)
+from .detection import (DenseSet, DenseTask, encode_maps, finetune_steps, frozen_maps,
+                        load_dense, select_levels)
 
 if TYPE_CHECKING:
     import torch
@@ -141,21 +141,13 @@ def _train(decoder: nn.Module, data: DenseSet, maps_of: Any, params: list[dict[s
     return losses
 
 
-class LesionSegmentationTask(Task):
+class LesionSegmentationTask(DenseTask):
     """Segment lesions (union of every lesion mask) with an FPN decoder on the encoder."""
 
     name = "lesion_segmentation"
     category = "segmentation"
-    protocol = "light_head"
     primary = "dice"
     description = "lesion segmentation: FPN decoder on the image tower (Dice, IoU)"
-
-    def __init__(self, protocol: str = "light_head", name: str | None = None) -> None:
-        if protocol not in ("light_head", "finetune"):
-            raise ValueError(f"lesion segmentation: protocol {protocol!r} is not light_head "
-                             "or finetune")
-        self.protocol = protocol  # type: ignore[misc]
-        self.name = name or type(self).name  # type: ignore[misc]
 
     def run(self, model: BenchModel, ctx: BenchContext) -> TaskResult:
         import torch
