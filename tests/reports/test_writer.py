@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,22 @@ def test_writer_handles_sparse_records() -> None:
             got = parse(text)
             for lat, b in ex.breasts.items():
                 assert [f.kind for f in got.breast(lat).findings] == [f.kind for f in b.findings]
+
+
+_DOUBLED_LEAD = re.compile(r"(?<![a-z])(?:there\s+(?:is|are)|the\s+breasts\s+are|composition:)\s+"
+                           r"(?:there\s+(?:is|are)|the\s+breasts)(?![a-z])", re.I)
+_REPEATED_WORD = re.compile(r"(?<![a-z])([a-z]+)\s+\1(?![a-z])", re.I)
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_no_doubled_sentence_leads_or_repeated_words(style: str) -> None:
+    """A frame never wraps a wording that is already a sentence ("There is There are scattered
+    areas ...") and no two adjacent words repeat ("linear linear branching")."""
+    bad = []
+    for i, ex in enumerate(_exams(600, seed=41)):
+        text = write(ex, style, seed=i)
+        for sentence in re.split(r"(?<=[.:])\s+|\n", text):
+            m = _DOUBLED_LEAD.search(sentence) or _REPEATED_WORD.search(sentence)
+            if m:
+                bad.append((i, m.group(), sentence))
+    assert not bad, f"{len(bad)} bad sentences in style {style!r}, first: {bad[:3]}"

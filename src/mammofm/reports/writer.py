@@ -156,7 +156,10 @@ class _Writer:
             else:
                 post = f" in a {d} distribution"
         if f.morphology is not None:
-            pre.append(self.form("morphology", f.morphology, lambda t: "calcif" not in t))
+            m = self.form("morphology", f.morphology, lambda t: "calcif" not in t)
+            if pre and m.split()[0] == pre[-1]:  # "linear" + "linear branching": say it once
+                post = f" in a {pre.pop()} distribution"
+            pre.append(m)
         text = " ".join([*pre, self.kind_noun(f)]) + post
         if f.size_mm is not None:
             text += f" spanning {self.size(f.size_mm)}"
@@ -354,19 +357,26 @@ class _Writer:
             x = self.r.random()
             if x < 0.4:
                 return [lexicon.phrase("composition", c) + "."]
-            syn = self.form("composition", c, lambda t: not t.startswith("The "))
+            syn = self.composition_words(c)
             if x < 0.7:
                 return [f"Breast composition: {syn}."]
-            return [f"The breasts are {syn}." if "fatty" in syn or "dense" in syn
-                    else f"There is {syn}."]
+            if "fatty" in syn or "dense" in syn:
+                return [f"The breasts are {syn}."]
+            plural = syn.split()[1:2] == ["areas"] or syn.endswith("densities")
+            return [f"{'There are' if plural else 'There is'} {syn}."]
         out = []
         for lat in self.order():
             c = comps.get(lat)
             if c is None:
                 continue
-            syn = self.form("composition", c, lambda t: not t.startswith("The "))
+            syn = self.composition_words(c)
             out.append(f"{self.side(lat).capitalize()} breast composition: {syn}.")
         return out
+
+    def composition_words(self, c: object) -> str:
+        """A composition wording that fits inside a frame: a lower-case synonym, never the
+        full sentence ("There are scattered areas ...", "The breasts are ...") of the phrase."""
+        return self.form("composition", c, lambda t: t[:1].islower())
 
     def breast_findings(self, lat: Laterality, with_side: bool) -> tuple[list[str], list[FindingKind]]:
         b: Breast = self.exam.breasts[lat]
