@@ -89,6 +89,27 @@ def test_lexicon_normalises_synonyms_and_legacy_terms():
     assert "pleomorphic" not in lexicon.synonyms("morphology", "fine_pleomorphic", legacy=False)
 
 
+def test_lexicon_reads_report_shorthand_without_emitting_it():
+    """Plurals and shorthand of real reports are legacy wordings: read, never written."""
+    assert lexicon.normalize("kind", "Nodules") == "mass"
+    assert lexicon.normalize("recommendation", "RTN 1Y") == "routine_screening"
+    assert lexicon.normalize("recommendation", "core biopsy") == "biopsy"
+    assert lexicon.normalize("distribution", "group of") == "grouped"
+    assert lexicon.normalize("stability", "no interval change") == "stable"
+    assert lexicon.normalize("indication", "symptomatic") == "diagnostic"
+    assert "rtn 1y" not in lexicon.synonyms("recommendation", "routine_screening", legacy=False)
+    assert "nodules" in lexicon.synonyms("kind", "mass")
+
+
+def test_no_wording_means_two_values_of_one_field():
+    for name in lexicon.fields():
+        seen: dict[str, str] = {}
+        for t in lexicon.terms(name):
+            for form in t.surface_forms:
+                key = form.lower()
+                assert seen.setdefault(key, t.value) == t.value, (name, form, seen[key], t.value)
+
+
 def test_without_evidence_drops_spans_only():
     ex = _exam()
     ex.breasts[Laterality.L].findings[0].evidence["kind"] = (3, 7)

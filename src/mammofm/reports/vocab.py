@@ -4,9 +4,9 @@ One pass of one compiled pattern finds every term in a report (longest match win
 "fine linear" is a morphology, not the distribution "linear"); a table maps each matched
 wording to the (field, value) pairs it can mean, and the parser resolves the rest by context.
 
-The wordings come from ``mammofm.birads.lexicon.surface_forms``. ``EXTRA_FORMS`` below is the
-parser's own SMALL list of additional wordings seen in real reports and missing from the
-lexicon (each maps onto a canonical lexicon value); they are candidates for the lexicon.
+Every wording comes from ``mammofm.birads.lexicon`` (phrases, synonyms and legacy forms: the one
+lexicon); this module only decides how the parser matches them and which ones are too
+ambiguous to act on alone.
 """
 
 from __future__ import annotations
@@ -24,30 +24,7 @@ FIELDS: tuple[str, ...] = (
     "implant_position", "assessment",
 )
 
-# ---------------------------------------------------------------------------------------------
-# PARSER-LOCAL ADDITIONAL SURFACE FORMS (not in the lexicon; proposed for it in the report).
-# field -> {wording: canonical value}
-EXTRA_FORMS: dict[str, dict[str, str]] = {
-    "kind": {
-        "nodules": "mass", "lesions": "mass", "sebaceous cysts": "skin_lesion",
-        "distortions": "architectural_distortion", "intramammary nodes": "lymph_node",
-        "dilated ducts": "dilated_duct", "ectatic ducts": "dilated_duct",
-    },
-    "distribution": {"group of": "grouped", "groups of": "grouped", "small group": "grouped"},
-    "quadrant": {"medially": "inner_central", "laterally": "outer_central"},
-    "composition": {"scattered fibroglandular": "b"},
-    "recommendation": {
-        "routine recall": "routine_screening", "annual mammogram": "routine_screening",
-        "annual diagnostic mammography": "routine_screening",
-        "annual diagnostic mammogram": "routine_screening", "rtn 1y": "routine_screening",
-        "core biopsy": "biopsy", "diagnostic mammogram": "additional_imaging",
-        "annual follow up": "routine_screening",
-        "routine annual follow up": "routine_screening",
-    },
-    "stability": {"no interval change": "stable", "no significant interval change": "stable",
-                  "no change": "stable"},
-    "indication": {"scr": "screening", "screen": "screening", "symptomatic": "diagnostic"},
-}
+# ---- parser heuristics over the lexicon's wordings (how a wording is used, not what it means)
 #: nouns that name a mass by its likely diagnosis; they open a finding only when nothing else does
 WEAK_MASS_NOUNS: frozenset[str] = frozenset({
     "cyst", "cysts", "fibroadenoma", "fibroadenomas", "lipoma", "hamartoma", "opacity",
@@ -83,7 +60,6 @@ def table() -> dict[str, tuple[tuple[str, str], ...]]:
         skip = _SKIP_FORMS.get(field, frozenset())
         # every written wording of every value (not the bare enum values: "1", "a", ...)
         forms = {f.lower(): t.value for t in lexicon.terms(field) for f in t.surface_forms}
-        forms.update(EXTRA_FORMS.get(field, {}))
         for form, value in forms.items():
             if form in skip:
                 continue
@@ -117,8 +93,6 @@ def table() -> dict[str, tuple[tuple[str, str], ...]]:
         if rec_words.intersection(key.split(" ")) and \
                 any(f == "recommendation" for f, _ in pairs) and ("cue", "rec") not in pairs:
             pairs.append(("cue", "rec"))
-    for ph in ("has resolved", "have resolved"):  # the trigger also says how it changed
-        out[ph].append(("stability", "resolved"))
     for noun in WEAK_MASS_NOUNS:
         out.setdefault(noun, []).append(("weak_kind", "mass"))
     return {k: tuple(v) for k, v in out.items()}
