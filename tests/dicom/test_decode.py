@@ -59,17 +59,94 @@ def test_decoders_agree_on_a_real_rle_mammogram(cbis):
     assert np.array_equal(a.pixels, b.pixels)
 
 
-def test_auto_falls_back_when_the_fast_decoder_fails(testfile, monkeypatch):
+def test_auto_falls_back_when_the_fast_decoders_fail(testfile, monkeypatch):
     path = testfile("MR_small_RLE.dcm")
     want = read_image(path).pixels
+    assert read_image(path).decoder == "rle"
 
     def broken(p, h):
         raise RuntimeError("simulated decoder failure")
 
+    monkeypatch.setitem(DECODERS, "rle", (broken, DECODERS["rle"][1]))
+    assert read_image(path).decoder == "dicomsdl"
     monkeypatch.setitem(DECODERS, "dicomsdl", (broken, DECODERS["dicomsdl"][1]))
     im = read_image(path)
     assert im.decoder == "pydicom"
     assert np.array_equal(im.pixels, want)
+
+
+def test_rle_decoder_is_first_on_the_real_mammograms_and_agrees(cbis):
+    for path in (cbis[0], cbis[7]):
+        h = read_header(path)
+        a, name = decode_stored(h)
+        b, _ = decode_stored(h, "dicomsdl")
+        c, _ = decode_stored(h, "pydicom")
+        assert name == "rle" and a.dtype == np.uint16 and a.flags.writeable
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def _rle_file(tmp_path, arr, signed=False, fragments=1):
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import (ExplicitVRLittleEndian, RLELossless,
+                             SecondaryCaptureImageStorage, generate_uid)
+
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.Rows, ds.Columns = arr.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated = ds.BitsStored = 8 * arr.itemsize
+    ds.HighBit = ds.BitsStored - 1
+    ds.PixelRepresentation = int(signed)
+    ds.PixelData = arr.tobytes()
+    ds.compress(RLELossless, encoding_plugin="pydicom")
+    if fragments > 1:  # the same frame split over several fragments
+        frame = next(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=1))
+        cut = len(frame) // fragments
+        parts = [frame[i * cut:(i + 1) * cut if i < fragments - 1 else None]
+                 for i in range(fragments)]
+        ds.PixelData = b"".join([b"\xfe\xff\x00\xe0\x00\x00\x00\x00"] + [
+            b"\xfe\xff\x00\xe0" + len(x).to_bytes(4, "little") + x for x in parts]
+        ) + b"\xfe\xff\xdd\xe0\x00\x00\x00\x00"
+    p = tmp_path / f"rle_{arr.dtype}_{fragments}.dcm"
+    ds.save_as(p, enforce_file_format=True)
+    return p
+
+
+@pytest.mark.parametrize("dtype,signed,fragments", [
+    (np.uint8, False, 1), (np.uint16, False, 1), (np.int16, True, 1), (np.uint16, False, 3)])
+def test_rle_decoder_exact_on_8_and_16_bit_and_split_fragments(tmp_path, dtype, signed,
+                                                                fragments):
+    rng = np.random.default_rng(0)
+    info = np.iinfo(dtype)
+    arr = rng.integers(info.min, info.max, (37, 53), endpoint=True).astype(dtype)
+    arr[5:20, 10:40] = arr[5, 10]  # runs as well as literals
+    p = _rle_file(tmp_path, arr, signed, fragments)
+    h = read_header(p)
+    got, name = decode_stored(h)
+    assert name == "rle" and got.dtype == dtype
+    assert np.array_equal(got, arr)
+    assert np.array_equal(decode_stored(h, "pydicom")[0], arr)
+
+
+def test_rle_decoder_refuses_a_truncated_frame_and_auto_says_why(tmp_path, testfile):
+    data = testfile("MR_small_RLE.dcm").read_bytes()
+    p = tmp_path / "rle_cut.dcm"
+    p.write_bytes(data[: len(data) - 3000])
+    h = read_header(p)
+    with pytest.raises(DicomError, match="rle: truncated file"):
+        decode_stored(h)
+
+
+def test_header_records_where_the_pixel_data_starts(testfile):
+    p = testfile("MR_small_RLE.dcm")
+    h = read_header(p)
+    raw = p.read_bytes()
+    assert h.pixel_data_offset is not None
+    assert raw[h.pixel_data_offset:h.pixel_data_offset + 4] == b"\xe0\x7f\x10\x00"
+    assert read_header(testfile("rtplan.dcm")).pixel_data_offset is None
 
 
 def test_auto_does_not_use_dicomsdl_where_it_is_wrong(testfile):
@@ -92,9 +169,12 @@ def test_32bit_stored_values_take_the_float_path(testfile):
     assert im.pixels.min() == 0 and im.pixels.max() == 65535
 
 
-@pytest.mark.parametrize("decoder", ["gdcm", "pylibjpeg", "pydicom", "dicomsdl"])
-def test_each_named_decoder_gives_the_same_pixels(testfile, decoder):
+@pytest.mark.parametrize("decoder,name", [
+    ("gdcm", "MR_small_jp2klossless.dcm"), ("pylibjpeg", "MR_small_jp2klossless.dcm"),
+    ("pydicom", "MR_small_jp2klossless.dcm"), ("dicomsdl", "MR_small_jp2klossless.dcm"),
+    ("rle", "MR_small_RLE.dcm")])
+def test_each_named_decoder_gives_the_same_pixels(testfile, decoder, name):
     ref = read_image(testfile("MR_small.dcm")).pixels
-    im = read_image(testfile("MR_small_jp2klossless.dcm"), decoder=decoder)
+    im = read_image(testfile(name), decoder=decoder)
     assert im.decoder == decoder
     assert np.array_equal(im.pixels, ref)

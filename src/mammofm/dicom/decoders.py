@@ -1,9 +1,13 @@
-"""Pixel decoders, each the fallback of the others: dicomsdl, then pydicom with its plugins.
+"""Pixel decoders, each the fallback of the others: pylibjpeg-rle for RLE Lossless, dicomsdl,
+then pydicom with its plugins.
 
 ``decode_stored`` returns the *stored values* (before any LUT) of a single-frame grayscale
-image. dicomsdl is the faster on the common syntaxes and decodes some 12-bit JPEG Extended
-files no pydicom plugin can; pydicom (gdcm, pylibjpeg-openjpeg/-libjpeg/-rle, pillow,
-pyjpegls) handles everything dicomsdl gets wrong. dicomsdl is only tried where it is known to
+image. For RLE Lossless (the CBIS-DDSM files) the fastest is pylibjpeg-rle called directly on
+the frame's bytes, read from where the header read stopped (no second parse of the file, one
+copy of the compressed data): about 1.4x faster than dicomsdl and 1.7x faster than pydicom's
+own route to the same decoder. dicomsdl is the faster on the other common syntaxes and
+decodes some 12-bit JPEG Extended files no pydicom plugin can; pydicom (gdcm,
+pylibjpeg-openjpeg/-libjpeg/-rle, pillow, pyjpegls) handles everything dicomsdl gets wrong. dicomsdl is only tried where it is known to
 be right: one frame, one sample, 8/16 bits allocated, and no signed value narrower than its
 container (dicomsdl does not sign-extend those); elsewhere it has returned wrong values or
 aborted the process (32-bit RLE), so it is never tried there.
@@ -52,6 +56,67 @@ def _decode_dicomsdl(path: Path, h: DicomHeader) -> np.ndarray:
         dicomsdl.set_loglevel(level)
 
 
+_RLE_LOSSLESS = "1.2.840.10008.1.2.5"
+_ITEM, _SEQ_END = b"\xfe\xff\x00\xe0", b"\xfe\xff\xdd\xe0"
+
+
+def _rle_support(h: DicomHeader) -> str | None:
+    if h.transfer_syntax != _RLE_LOSSLESS:
+        return "not RLE Lossless"
+    if h.frames != 1 or h.samples_per_pixel != 1:
+        return "multi-frame or multi-sample"
+    if h.bits_allocated not in (8, 16):
+        return f"{h.bits_allocated} bits allocated"
+    if h.pixel_representation == 1 and (h.bits_stored or 0) < h.bits_allocated:
+        return "signed values narrower than their container"
+    if h.pixel_data_offset is None:
+        return "position of the pixel data unknown"
+    return None
+
+
+def read_rle_frame(path: Path, offset: int) -> bytes:
+    """The one RLE frame of an encapsulated pixel data element that starts at ``offset``:
+    its fragments (after the basic offset table) joined; truncation and damage raise."""
+    with open(path, "rb") as fp:
+        fp.seek(offset)
+        head = fp.read(12)  # tag, VR, 2 reserved bytes, undefined length (explicit VR LE)
+        if (len(head) < 12 or head[:4] != b"\xe0\x7f\x10\x00" or head[4:6] not in (b"OB", b"OW")
+                or head[8:] != b"\xff\xff\xff\xff"):
+            raise DicomError(path, "no encapsulated pixel data element where the header ends")
+        fragments: list[bytes] = []
+        first = True  # the first item is the basic offset table
+        while True:
+            item = fp.read(8)
+            if len(item) < 8:
+                raise DicomError(path, "truncated file: the pixel data stops before its end")
+            n = int.from_bytes(item[4:], "little")
+            if item[:4] == _SEQ_END:
+                break
+            if item[:4] != _ITEM or n == 0xFFFFFFFF:
+                raise DicomError(path, "damaged encapsulated pixel data (bad item header)")
+            data = fp.read(n)
+            if len(data) < n:
+                raise DicomError(path, "truncated file: the pixel data stops before its end")
+            if not first:
+                fragments.append(data)
+            first = False
+    if not fragments:
+        raise DicomError(path, "encapsulated pixel data without a fragment")
+    return fragments[0] if len(fragments) == 1 else b"".join(fragments)
+
+
+def _decode_rle(path: Path, h: DicomHeader) -> np.ndarray:
+    from rle.rle import decode_frame  # pylibjpeg-rle
+
+    assert h.pixel_data_offset is not None and h.rows and h.columns and h.bits_allocated
+    frame = read_rle_frame(path, h.pixel_data_offset)
+    out = decode_frame(frame, h.rows * h.columns, h.bits_allocated, "<")
+    kind = "i" if h.pixel_representation == 1 else "u"
+    dtype = np.dtype(f"<{kind}{h.bits_allocated // 8}")
+    arr = np.frombuffer(out, dtype=dtype).reshape(h.rows, h.columns)  # no copy: owns `out`
+    return arr.astype(dtype.newbyteorder("="), copy=False)
+
+
 class NoPixelData(DicomError):
     """The file is DICOM but holds no image (a report, a plan, a waveform...)."""
 
@@ -91,12 +156,13 @@ def _always(h: DicomHeader) -> str | None:
 
 #: name -> (decoder, support check); "auto" tries them in this order
 DECODERS: dict[str, tuple[Decoder, Support]] = {
+    "rle": (_decode_rle, _rle_support),  # pylibjpeg-rle on the frame bytes
     "dicomsdl": (_decode_dicomsdl, _dicomsdl_support),
     "pydicom": (_pydicom_decoder(""), _always),  # pydicom tries each of its plugins in turn
     "gdcm": (_pydicom_decoder("gdcm"), _always),
     "pylibjpeg": (_pydicom_decoder("pylibjpeg"), _always),
 }
-AUTO_ORDER: tuple[str, ...] = ("dicomsdl", "pydicom")
+AUTO_ORDER: tuple[str, ...] = ("rle", "dicomsdl", "pydicom")
 
 
 def _syntax_name(h: DicomHeader) -> str:

@@ -47,6 +47,9 @@ class DicomHeader:
     transfer_syntax: str | None
     modality: str | None
     dataset: Dataset = field(repr=False)
+    #: file offset of the top-level pixel data element (where reading the tags stopped), so a
+    #: decoder can read the pixel data without parsing the header again; None if unknown
+    pixel_data_offset: int | None = None
 
 
 def _pixel_spacing(ds: Dataset) -> tuple[tuple[float, float] | None, str]:
@@ -81,7 +84,8 @@ def _str(ds: Dataset, kw: str) -> str | None:
     return v or None
 
 
-def header_from_dataset(ds: Dataset, path: str | os.PathLike[str]) -> DicomHeader:
+def header_from_dataset(ds: Dataset, path: str | os.PathLike[str],
+                        pixel_data_offset: int | None = None) -> DicomHeader:
     """Build a :class:`DicomHeader` from an already-read dataset."""
     lat, lat_src = laterality_from_tags(ds)
     view, view_src = view_from_tags(ds)
@@ -104,16 +108,28 @@ def header_from_dataset(ds: Dataset, path: str | os.PathLike[str]) -> DicomHeade
         bits_allocated=_int(ds, "BitsAllocated"), bits_stored=_int(ds, "BitsStored"),
         pixel_representation=_int(ds, "PixelRepresentation"),
         transfer_syntax=ts, modality=_str(ds, "Modality"), dataset=ds,
+        pixel_data_offset=pixel_data_offset,
     )
 
 
 def read_dataset(path: str | os.PathLike[str], *, stop_before_pixels: bool) -> Dataset:
     """pydicom.dcmread with every failure turned into one DicomError naming the file."""
+    return _read(path, stop_before_pixels)[0]
+
+
+def _read(path: str | os.PathLike[str], stop_before_pixels: bool
+          ) -> tuple[Dataset, int | None]:
+    """(dataset, offset of the pixel data element or None): with ``stop_before_pixels``
+    pydicom stops at (and rewinds to) the start of the top-level pixel data element."""
     p = Path(path)
     if not p.is_file():
         raise DicomError(p, "file not found" if not p.exists() else "not a regular file")
     try:
-        return pydicom.dcmread(p, stop_before_pixels=stop_before_pixels)
+        with open(p, "rb") as fp:
+            ds = pydicom.dcmread(fp, stop_before_pixels=stop_before_pixels)
+            offset = fp.tell()
+            at_pixels = stop_before_pixels and fp.read(4) == b"\xe0\x7f\x10\x00"
+            return ds, offset if at_pixels else None
     except pydicom.errors.InvalidDicomError as exc:
         raise DicomError(p, f"not a DICOM file ({exc})") from exc
     except Exception as exc:  # pydicom raises many types on damaged files
@@ -122,4 +138,5 @@ def read_dataset(path: str | os.PathLike[str], *, stop_before_pixels: bool) -> D
 
 def read_header(path: str | os.PathLike[str]) -> DicomHeader:
     """Read the tags of one file (no pixel data); raise DicomError naming the file."""
-    return header_from_dataset(read_dataset(path, stop_before_pixels=True), path)
+    ds, offset = _read(path, stop_before_pixels=True)
+    return header_from_dataset(ds, path, offset)

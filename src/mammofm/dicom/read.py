@@ -63,8 +63,8 @@ def read_image(path: str | os.PathLike[str], *, window: int = 0,
 
     ``window`` selects the window (or VOI LUT item), first by default; ``voi_function``
     overrides the file's VOILUTFunction (LINEAR, LINEAR_EXACT, SIGMOID); ``decoder`` is "auto"
-    (dicomsdl where it is known right, then pydicom and its plugins) or one name of
-    ``mammofm.dicom.DECODERS``. Raises DicomError("<path>: <cause>") on any failure."""
+    (pylibjpeg-rle for RLE, dicomsdl where it is known right, then pydicom and its plugins)
+    or one name of ``mammofm.dicom.DECODERS``. Raises DicomError("<path>: <cause>") on any failure."""
     header, stored, dmap, used = decode_with_map(path, window=window, voi_function=voi_function,
                                                  decoder=decoder, apply_voi=apply_voi)
     return DecodedImage(
