@@ -60,10 +60,31 @@ class CategoryMention:
         return not (self.prior or self.hypothetical or self.question)
 
 
+#: where a mention can start: every CATEGORY_RE match begins with "acr", "bi" or "cat". A
+#: pattern of literals is searched in C, so the full pattern runs only at those few places
+#: (same matches as ``CATEGORY_RE.finditer``, several times faster).
+_STARTS = re.compile(r"bi|acr|cat")
+
+
+def _mentions(low: str) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
+    end = 0
+    match = CATEGORY_RE.match
+    for c in _STARTS.finditer(low):
+        at = c.start()
+        if at < end:
+            continue
+        m = match(low, at)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 def find(low: str) -> list[CategoryMention]:
     """Every category mention of a lower-cased report (context flags filled by the parser)."""
     out = []
-    for m in CATEGORY_RE.finditer(low):
+    for m in _mentions(low):
         raw = m.group("v") or m.group("v2")
         val = value_of(raw)
         if val is None:

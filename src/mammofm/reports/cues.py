@@ -62,8 +62,9 @@ CUE_PHRASES: dict[str, list[str]] = {
     "intact": ["intact"],
 }
 #: triggers made of punctuation: "[ ] Mass: NONE" (post-negation), "? fibroadenoma" (uncertain)
-PUNCT_CUE_RE = re.compile(r"(?=[:?])(?::\s*(?P<neg_post>none|no|negative|absent|nil|not\s+seen)"
-                          r"(?=\s*(?:[.;,\n]|$))|(?P<unc_pre>\?)(?=\s*[a-z]))")
+#: (each alternative opens on its literal character, so the engine skips to them in C)
+PUNCT_CUE_RE = re.compile(r":\s*(?P<neg_post>none|no|negative|absent|nil|not\s+seen)"
+                          r"(?=\s*(?:[.;,\n]|$))|\?(?P<unc_pre>)(?=\s*[a-z])")
 
 #: words that make a mention anaphoric ("the mass", "this finding") rather than new
 ANAPHOR = re.compile(r"(?<![a-z])(?:the|this|these|that|those|both|said|aforementioned)\s+"
@@ -100,6 +101,26 @@ NUMERIC_RE = re.compile(
     r"|\d{2,3}\s*(?:yo|y/o|y\.o\.?)(?![a-z])|(?<![\d/])\d{2}\s*(?:f|m)(?![a-z0-9]))"
     r")"
 )
+_DIGIT = re.compile(r"\d")
+
+
+def numeric_matches(low: str) -> list[re.Match[str]]:
+    """``NUMERIC_RE.finditer(low)``, run only where a digit is (its matches all start on one):
+    the digits are found in C, the whole pattern tried at those few places."""
+    out: list[re.Match[str]] = []
+    end = 0
+    match = NUMERIC_RE.match
+    for d in _DIGIT.finditer(low):
+        at = d.start()
+        if at < end:
+            continue
+        m = match(low, at)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 #: what comes before a number read by NUMERIC_RE's letter-led alternatives
 MONTH_BEFORE = re.compile(rf"(?<![a-z]){_MON}\s+$")
 SIDE_BEFORE = re.compile(r"(?<![a-z])(lt|rt|l|r)\s*$")

@@ -13,21 +13,56 @@ from .parse_state import Item, Report, nearest_side
 def collect(r: Report) -> list[categories.CategoryMention]:
     low, norm = r.p.low, r.p.norm
     cats = categories.find(low)
-    # the category and the wording after it ("4: Suspicious") are not findings or advice
-    vocab_hits = [(m.start(), m.end(), m.group()) for m in vocab.matcher().finditer(norm)]
+    vocab_hits = vocab.hits(norm)
+    if cats:
+        _mask_categories(r, cats, vocab_hits)
+    _file_vocabulary(r, vocab_hits)
+    for m in cues.PUNCT_CUE_RE.finditer(low):
+        i = r.sent_index(m.start())
+        if i is not None:
+            r.cues[i].append((m.start(), m.end(), m.lastgroup or ""))
+    for m in cues.numeric_matches(low):
+        _add_number(r, m)
+    for lst in r.items:
+        if len(lst) > 1:
+            lst.sort(key=_item_order)
+    for lst in r.cues:
+        if len(lst) > 1:
+            lst.sort()
+    for c in cats:
+        _tag_category(r, c)
+    return cats
+
+
+def _item_order(it: Item) -> tuple[int, int]:
+    return (it.start, -it.end)
+
+
+_MASK_GAP = frozenset(" :-(),\u2013")
+
+
+def _mask_categories(r: Report, cats: list[categories.CategoryMention],
+                     vocab_hits: list[tuple[int, int, str]]) -> None:
+    """The category and the wording after it ("4: Suspicious") are not findings or advice."""
+    low = r.low
     assess_at = {s: e for s, e, t in vocab_hits if "assessment" in vocab.fields_of(t)}
+    n = len(low)
     for c in cats:
         end = c.end
         while True:
             j = end
-            while j < len(low) and low[j] in " :-(),\u2013":
+            while j < n and low[j] in _MASK_GAP:
                 j += 1
             if j in assess_at and j - end <= 4:
                 end = assess_at[j]
             else:
                 break
         r.masked.append((c.start, end))
-    # hits come in text order: walk sentences and masked spans alongside instead of searching
+
+
+def _file_vocabulary(r: Report, vocab_hits: list[tuple[int, int, str]]) -> None:
+    """Each hit into its sentence: cues to ``r.cues``, terms (outside masks) to ``r.items``.
+    Hits come in text order: walk sentences and masked spans alongside instead of searching."""
     sents, items, cue_lists = r.sents, r.items, r.cues
     masks = sorted(r.masked)
     si, mi, n_s, n_m = 0, 0, len(sents), len(masks)
@@ -39,84 +74,93 @@ def collect(r: Report) -> list[categories.CategoryMention]:
             break
         if s < sents[si].start:
             continue  # inside a header, between sentences
-        while mi < n_m and masks[mi][1] < e:
-            mi += 1
-        masked = mi < n_m and masks[mi][0] <= s and e <= masks[mi][1]
-        if not masked and mi + 1 < n_m:
-            masked = any(a <= s and e <= b for a, b in masks[mi:mi + 3])
+        masked = False
+        if n_m:
+            while mi < n_m and masks[mi][1] < e:
+                mi += 1
+            masked = mi < n_m and masks[mi][0] <= s and e <= masks[mi][1]
+            # masks are sorted by start: a later one can contain the hit only if it starts by s
+            if not masked and mi + 1 < n_m and masks[mi + 1][0] <= s:
+                masked = any(a <= s and e <= b for a, b in masks[mi:mi + 3])
         for f, v in lookup(t):
             if f == "cue":
                 cue_lists[si].append((s, e, v))
             elif not masked:
                 items[si].append(Item(s, e, f, v, t))
-    for m in cues.PUNCT_CUE_RE.finditer(low):
-        i = r.sent_index(m.start())
-        if i is not None:
-            r.cues[i].append((m.start(), m.end(), m.lastgroup or ""))
-    for m in cues.NUMERIC_RE.finditer(low):
-        kind = m.lastgroup
-        a, b = m.start(), m.end()
-        if kind in ("iso", "slash", "dmy"):
-            d = parse_date(kind, m.group())
+
+
+_NPLUS = re.compile(r"([\d.]+)\s*([a-z]*)")
+_AGE_LEAD = re.compile(r"(?<![a-z])(?:age|aged|patient is)\s*:?\s*$")
+
+
+def _add_number(r: Report, m: re.Match[str]) -> None:
+    """One match of ``cues.NUMERIC_RE`` as a date, clock face, distance, size or age item."""
+    low = r.low
+    kind = m.lastgroup
+    a, b = m.start(), m.end()
+    if kind in ("iso", "slash", "dmy"):
+        d = parse_date(kind, m.group())
+        if d is not None:
+            r.add(Item(a, b, "date", d))
+    elif kind in ("range", "clock", "clockc", "clockd"):
+        val = clock_value(m.group(), kind == "range")
+        if val is not None:
+            r.add(Item(a, b, "clock", val))
+    elif kind == "dist":
+        unit = m.group("du") or "cm"
+        val = float(m.group("da")) / (10.0 if unit.startswith("m") else 1.0)
+        if 0 <= val <= 30:
+            r.add(Item(a, b, "distance", val))
+    elif kind == "size":
+        if cues.NOT_SIZE_AFTER.match(low, b) or cues.NOT_SIZE_BEFORE.search(low, max(0, a - 30), a):
+            return
+        nums = [float(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x]
+        mm = max(nums) * (10.0 if m.group("u").startswith("c") else 1.0)
+        if 0 < mm <= 300:
+            r.add(Item(a, b, "size", round(mm, 1)))
+    elif kind == "age":
+        r.add(Item(a, b, "age", int(_DATE_NUMS.match(m.group()).group())))  # type: ignore[union-attr]
+    elif kind == "nplus":
+        raw, unit = _NPLUS.match(m.group()).groups()  # type: ignore[union-attr]
+        val = float(raw) / (10.0 if unit.startswith("m") else 1.0)
+        if 0 <= val <= 30:
+            r.add(Item(a - 2, b, "distance", val))
+    elif kind == "lth":
+        side = cues.SIDE_BEFORE.search(low, max(0, a - 4), a)
+        val = clock_hours(_DATE_NUMS.match(m.group()).group(), None)  # type: ignore[union-attr]
+        if side is not None and val is not None:
+            r.add(Item(side.start(), b, "clock", val))
+            r.add(Item(side.start(), side.end(), "laterality",
+                       "R" if side.group(1).startswith("r") else "L"))
+    elif kind == "mdy":
+        mon = cues.MONTH_BEFORE.search(low, max(0, a - 12), a)
+        if mon is not None:
+            d = parse_date("mdy", low[mon.start():b])
             if d is not None:
-                r.add(Item(a, b, "date", d))
-        elif kind in ("range", "clock", "clockc", "clockd"):
-            val = clock_value(m.group(), kind == "range")
-            if val is not None:
-                r.add(Item(a, b, "clock", val))
-        elif kind == "dist":
-            unit = m.group("du") or "cm"
-            val = float(m.group("da")) / (10.0 if unit.startswith("m") else 1.0)
-            if 0 <= val <= 30:
-                r.add(Item(a, b, "distance", val))
-        elif kind == "size":
-            if cues.NOT_SIZE_AFTER.match(low, b) or cues.NOT_SIZE_BEFORE.search(low, max(0, a - 30), a):
-                continue
-            nums = [float(x) for x in (m.group("a"), m.group("b"), m.group("c")) if x]
-            mm = max(nums) * (10.0 if m.group("u").startswith("c") else 1.0)
-            if 0 < mm <= 300:
-                r.add(Item(a, b, "size", round(mm, 1)))
-        elif kind == "age":
-            r.add(Item(a, b, "age", int(_DATE_NUMS.match(m.group()).group())))  # type: ignore[union-attr]
-        elif kind == "nplus":
-            raw, unit = re.match(r"([\d.]+)\s*([a-z]*)", m.group()).groups()  # type: ignore[union-attr]
-            val = float(raw) / (10.0 if unit.startswith("m") else 1.0)
-            if 0 <= val <= 30:
-                r.add(Item(a - 2, b, "distance", val))
-        elif kind == "lth":
-            side = cues.SIDE_BEFORE.search(low, max(0, a - 4), a)
-            val = clock_hours(_DATE_NUMS.match(m.group()).group(), None)  # type: ignore[union-attr]
-            if side is not None and val is not None:
-                r.add(Item(side.start(), b, "clock", val))
-                r.add(Item(side.start(), side.end(), "laterality",
-                            "R" if side.group(1).startswith("r") else "L"))
-        elif kind == "mdy":
-            mon = cues.MONTH_BEFORE.search(low, max(0, a - 12), a)
-            if mon is not None:
-                d = parse_date("mdy", low[mon.start():b])
-                if d is not None:
-                    r.add(Item(mon.start(), b, "date", d))
-        elif kind == "agew":
-            if re.search(r"(?<![a-z])(?:age|aged|patient is)\s*:?\s*$", low[max(0, a - 14):a]):
-                r.add(Item(a, b, "age", int(m.group())))
-    for i in range(len(r.sents)):
-        r.items[i].sort(key=lambda it: (it.start, -it.end))
-        r.cues[i].sort()
-    for c in cats:
-        i = r.sent_index(max(c.start, c.end - 1))
-        if i is None:
-            continue
-        s = r.sents[i]
-        before = low[s.start:c.start]
-        c.addendum = s.addendum
-        c.prior = s.section in ("history", "comparison", "technique") or re.search(
-            r"(?<![a-z])(?:prior|previous|previously|was|were|history\s+of|last\s+year)(?![a-z])",
-            before) is not None
-        c.hypothetical = re.search(r"(?<![a-z])(?:if|would|could|unless)(?![a-z])",
-                                   before) is not None
-        c.overall = categories.is_overall(before) or categories.is_overall(s.header)
-        c.side = nearest_side(r.items[i], c.start) or s.side
-    return cats
+                r.add(Item(mon.start(), b, "date", d))
+    elif kind == "agew":
+        if _AGE_LEAD.search(low[max(0, a - 14):a]):
+            r.add(Item(a, b, "age", int(m.group())))
+
+
+_PRIOR_BEFORE = re.compile(
+    r"(?<![a-z])(?:prior|previous|previously|was|were|history\s+of|last\s+year)(?![a-z])")
+_HYPOTHETICAL_BEFORE = re.compile(r"(?<![a-z])(?:if|would|could|unless)(?![a-z])")
+
+
+def _tag_category(r: Report, c: categories.CategoryMention) -> None:
+    """Context flags of one category mention: prior, hypothetical, overall, addendum, side."""
+    i = r.sent_index(max(c.start, c.end - 1))
+    if i is None:
+        return
+    s = r.sents[i]
+    before = r.low[s.start:c.start]
+    c.addendum = s.addendum
+    c.prior = s.section in ("history", "comparison", "technique") or \
+        _PRIOR_BEFORE.search(before) is not None
+    c.hypothetical = _HYPOTHETICAL_BEFORE.search(before) is not None
+    c.overall = categories.is_overall(before) or categories.is_overall(s.header)
+    c.side = nearest_side(r.items[i], c.start) or s.side
 
 
 _CLOCK_PARTS = re.compile(r"(\d{1,2})(?:[:.](\d{2}))?")

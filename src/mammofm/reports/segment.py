@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 
 # section kind -> header wordings (lower case; hyphens allowed where written)
 _SECTION_HEADERS: dict[str, str] = {
@@ -48,7 +49,9 @@ _HEADER_RE = re.compile(
     + "|".join(f"(?P<mod_{k}>(?:{v}))" for k, v in _MODALITY_HEADERS.items()) + "|"
     + _SIDE_HEADER + ")" + _TAIL
 )
-_BREAKS = re.compile(r"[;!\u2022\n]|[.?](?=[\s\",]|$)")
+# one character class first, so the regex engine skips to candidate characters in C
+_BREAKS = re.compile(r"[;!\u2022\n.?](?:(?<=[.?])(?=[\s\",]|$)|(?<![.?]))")
+_BLANK_AHEAD = re.compile(r"[ \t]*\n")
 _ALNUM = re.compile(r"[^\W_]")
 #: what an exam title says (a first sentence without any of these is already the report)
 _TITLE_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt|cad)(?![a-z])|"
@@ -58,6 +61,7 @@ _EXAM_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt
                          r"tomosynthesis|exam|study")
 _FINDING_WORDS = re.compile(r"mass|calcif|asymmetr|distortion|implant|node|lesion|nodule|cyst")
 _ABBREV = ("dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e")
+_MARK_ORDER = itemgetter(0, 1)
 _BULLET = re.compile(r"[ ]*(?:[-*>]+[ ]+|\(?\d{1,2}[.)][ ]+)")
 
 
@@ -160,7 +164,7 @@ def split(low: str) -> list[Sentence]:
 
     # walk breaks and headers in order
     marks = [(b, 0, None) for b in breaks] + [(e[0], 1, e) for e in events]
-    marks.sort(key=lambda t: (t[0], t[1]))
+    marks.sort(key=_MARK_ORDER)
     pos = 0
     for at, is_header, ev in marks:
         if at < pos:
@@ -180,7 +184,7 @@ def split(low: str) -> list[Sentence]:
                 if section_line:  # "HISTORY: ..." covers its own line only
                     section, header, section_line = "findings", "", False
                     block += 1
-                if low[at + 1:at + 200].lstrip(" \t")[:1] == "\n":
+                if _BLANK_AHEAD.match(low, at + 1, at + 200):
                     block += 1
             pos = at + 1
             continue
