@@ -101,26 +101,6 @@ NUMERIC_RE = re.compile(
     r"|\d{2,3}\s*(?:yo|y/o|y\.o\.?)(?![a-z])|(?<![\d/])\d{2}\s*(?:f|m)(?![a-z0-9]))"
     r")"
 )
-_DIGIT = re.compile(r"\d")
-
-
-def numeric_matches(low: str) -> list[re.Match[str]]:
-    """``NUMERIC_RE.finditer(low)``, run only where a digit is (its matches all start on one):
-    the digits are found in C, the whole pattern tried at those few places."""
-    out: list[re.Match[str]] = []
-    end = 0
-    match = NUMERIC_RE.match
-    for d in _DIGIT.finditer(low):
-        at = d.start()
-        if at < end:
-            continue
-        m = match(low, at)
-        if m is not None:
-            out.append(m)
-            end = m.end()
-    return out
-
-
 #: what comes before a number read by NUMERIC_RE's letter-led alternatives
 MONTH_BEFORE = re.compile(rf"(?<![a-z]){_MON}\s+$")
 SIDE_BEFORE = re.compile(r"(?<![a-z])(lt|rt|l|r)\s*$")

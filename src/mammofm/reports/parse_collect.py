@@ -21,7 +21,7 @@ def collect(r: Report) -> list[categories.CategoryMention]:
         i = r.sent_index(m.start())
         if i is not None:
             r.cues[i].append((m.start(), m.end(), m.lastgroup or ""))
-    for m in cues.numeric_matches(low):
+    for m in cues.NUMERIC_RE.finditer(low):
         _add_number(r, m)
     for lst in r.items:
         if len(lst) > 1:

@@ -98,12 +98,7 @@ def table() -> dict[str, tuple[tuple[str, str], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-# a wording starts where none of _BEFORE precedes it and ends where none of _AFTER follows
-_BEFORE = "a-z0-9%<>"
-_AFTER = "a-z0-9%"
-
-
-def _trie_body(forms: list[str]) -> str:
+def _trie_regex(forms: list[str]) -> str:
     """A character trie as a regex: at each character one small alternation, so the pattern
     costs about the same whatever the vocabulary size; optional tails are greedy (longest)."""
     trie: dict = {}
@@ -123,32 +118,18 @@ def _trie_body(forms: list[str]) -> str:
             return "(?:" + body + ")?"
         return body
 
-    return emit(trie)
+    return r"(?<![a-z0-9%<>])" + emit(trie) + r"(?![a-z0-9%])"
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The trie at the text start, and after one non-word character (that character class
-    leads the pattern, so the engine skips between word starts in C instead of trying the
-    trie at every position; same matches as a look-behind)."""
-    body = _trie_body(list(table()))
-    tail = rf"(?![{_AFTER}])"
-    return re.compile(body + tail), re.compile(rf"[^{_BEFORE}]({body}){tail}")
+def matcher() -> re.Pattern[str]:
+    """One compiled pattern that finds every wording of ``table()`` (longest first)."""
+    return re.compile(_trie_regex(list(table())))
 
 
 def hits(norm: str) -> list[tuple[int, int, str]]:
-    """(start, end, matched text) of every wording of ``table()`` in a normalised text, in
-    order, longest wording first at each place."""
-    at_start, after_sep = _patterns()
-    out: list[tuple[int, int, str]] = []
-    m = at_start.match(norm)
-    pos = 0
-    if m is not None:
-        out.append((0, m.end(), m.group()))
-        pos = m.end()
-    for m in after_sep.finditer(norm, pos):
-        out.append((m.start(1), m.end(1), m.group(1)))
-    return out
+    """(start, end, matched text) of every wording of ``table()`` in a normalised text, in order."""
+    return [(m.start(), m.end(), m.group()) for m in matcher().finditer(norm)]
 
 
 @lru_cache(maxsize=65536)
