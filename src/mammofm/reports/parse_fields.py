@@ -67,13 +67,15 @@ def read_composition(r: Report) -> dict[str, tuple[str, tuple[int, int]]]:
     for i, s in enumerate(r.sents):
         if s.section in ("history", "technique", "comparison"):
             continue
+        items = [it for it in r.items[i] if it.field == "composition"]
+        if not items and not _DENSITY_HINT.search(r.low, s.start, s.end) and \
+                s.header not in _DENSITY_HEADERS:
+            continue  # nothing here could say the composition
         text = r.low[s.start:s.end]
         if _SOFTWARE_HINT.search(text) and cues.SOFTWARE.search(text):
             continue
         found: tuple[str, int, int] | None = None
-        for it in r.items[i]:
-            if it.field != "composition":
-                continue
+        for it in items:
             if _GUARDED_COMPOSITION.search(it.text):
                 if not _COMPOSITION_CONTEXT.search(text.replace(it.text, " ")) and \
                         not re.match(r"\s+breasts?(?![a-z])", r.low[it.end:it.end + 9]):
@@ -85,7 +87,7 @@ def read_composition(r: Report) -> dict[str, tuple[str, tuple[int, int]]]:
         if found is None:
             m = (_CHECKBOX.search(text) or _LETTER_DENSITY.search(text)) \
                 if _DENSITY_HINT.search(text) else None
-            if m is None and any(s.header == h for h in _DENSITY_HEADERS):
+            if m is None and s.header in _DENSITY_HEADERS:
                 m = _BARE_LETTER.match(text)
             if m is not None:
                 found = (m.group("l"), s.start + m.start("l"), s.start + m.end("l"))
@@ -177,10 +179,12 @@ def read_comparison(r: Report, found: list[Found]) -> tuple[dict[str, Any] | Non
                     if it.field == "date":
                         date = (it.value, (it.start, it.end))
                         break
+        if change is not None or s.section == "history" or s.side is not None or \
+                not any(it.field == "stability" for it in r.items[i]):
+            continue  # the overall change is read from side-less, finding-less sentences
         has_anchor = any(it.field in ("kind", "asymmetry_type") for it in r.items[i])
-        sided = s.side is not None or any(side_of(it) for it in r.items[i])
-        if change is None and not has_anchor and not sided and s.section != "history" and \
-                not CONTINUATION.match(text):
+        sided = any(side_of(it) for it in r.items[i])
+        if not has_anchor and not sided and not CONTINUATION.match(text):
             for it in r.items[i]:
                 if it.field == "stability":
                     cert, _ = in_scope(r, i, it.start, it.end)

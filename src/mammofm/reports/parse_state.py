@@ -146,8 +146,10 @@ def nearest_side(items: list[Item], pos: int, end: int | None = None) -> str | N
     end = pos if end is None else end
     best, dist = None, 10**9
     for it in items:
-        s = side_of(it)
-        if s is None:
+        if it.field != "laterality":  # side_of, inlined: this runs for every item
+            continue
+        s = str(it.value)
+        if s not in ("L", "R", "B"):
             continue
         d = it.start - end if it.start >= end else pos - it.end + 1
         if d < dist:

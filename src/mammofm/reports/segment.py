@@ -140,6 +140,8 @@ def split(low: str) -> list[Sentence]:
 
     def emit(a: int, b: int) -> None:
         nonlocal title_open
+        if b - a < 2:  # stripping only shortens it
+            return
         while a < b and low[a] in " \t\"'-*>:,":
             a += 1
         bm = _BULLET.match(low, a, b)
