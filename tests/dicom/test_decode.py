@@ -178,3 +178,24 @@ def test_each_named_decoder_gives_the_same_pixels(testfile, decoder, name):
     im = read_image(testfile(name), decoder=decoder)
     assert im.decoder == decoder
     assert np.array_equal(im.pixels, ref)
+
+
+def test_decoding_into_a_frame_buffer_reuses_its_memory_and_matches(cbis, testfile):
+    from mammofm.dicom import FrameBuffer
+
+    buf = FrameBuffer()
+    h0, h1 = read_header(cbis[0]), read_header(cbis[5])
+    a, name = decode_stored(h0, buffer=buf)
+    assert name == "dicomsdl"  # the decoder that writes into the buffer comes first
+    assert np.array_equal(a, decode_stored(h0, "rle")[0])
+    a_copy = a.copy()
+    b, _ = decode_stored(h1, buffer=buf)
+    assert np.shares_memory(a, b)  # the same memory, overwritten
+    assert b.shape == (h1.rows, h1.columns)
+    assert np.array_equal(b, decode_stored(h1, "rle")[0])
+    assert not np.array_equal(a, a_copy)  # the first result was overwritten
+    # a decoder that cannot write into a buffer still works, with its own memory
+    h2 = read_header(testfile("J2K_pixelrep_mismatch.dcm"))
+    c, name2 = decode_stored(h2, buffer=buf)
+    assert name2 == "pydicom" and not np.shares_memory(c, b)
+    assert np.array_equal(c, decode_stored(h2)[0])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .decoders import decode_stored
+from .decoders import FrameBuffer, decode_stored
 from .display import DisplayError, DisplayMap, display_map
 from .errors import DicomError
 from .header import DicomHeader, ImageIds, read_header
@@ -41,13 +41,15 @@ class DecodedImage:
 
 def decode_with_map(path: str | os.PathLike[str], *, window: int = 0,
                     voi_function: str | None = None, decoder: str = "auto",
-                    apply_voi: bool = True, header: DicomHeader | None = None
+                    apply_voi: bool = True, header: DicomHeader | None = None,
+                    buffer: FrameBuffer | None = None
                     ) -> tuple[DicomHeader, np.ndarray, DisplayMap, str]:
     """Header, stored values, display map and decoder name, without applying the map; for
     pipelines that apply it to a region only (see ``mammofm.preprocess``). ``header``: one
-    already read from ``path``, to save reading it again."""
+    already read from ``path``, to save reading it again; ``buffer``: see FrameBuffer (the
+    stored values may then be a view of it)."""
     header = header if header is not None else read_header(path)
-    stored, used = decode_stored(header, decoder)
+    stored, used = decode_stored(header, decoder, buffer)
     try:
         dmap = display_map(header.dataset, stored, window=window, voi_function=voi_function,
                            apply_voi=apply_voi)
@@ -64,7 +66,8 @@ def read_image(path: str | os.PathLike[str], *, window: int = 0,
     ``window`` selects the window (or VOI LUT item), first by default; ``voi_function``
     overrides the file's VOILUTFunction (LINEAR, LINEAR_EXACT, SIGMOID); ``decoder`` is "auto"
     (pylibjpeg-rle for RLE, dicomsdl where it is known right, then pydicom and its plugins)
-    or one name of ``mammofm.dicom.DECODERS``. Raises DicomError("<path>: <cause>") on any failure."""
+    or one name of ``mammofm.dicom.DECODERS``. Raises DicomError("<path>: <cause>") on any
+    failure."""
     header, stored, dmap, used = decode_with_map(path, window=window, voi_function=voi_function,
                                                  decoder=decoder, apply_voi=apply_voi)
     return DecodedImage(

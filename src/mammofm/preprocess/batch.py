@@ -3,6 +3,11 @@
 A failed file becomes a manifest row with its reason and the run goes on. A worker process
 that dies (a decoder crashing in C) is replaced, and the files it may have held are re-run one
 at a time in their own process, so only the file that crashes is marked failed.
+
+The workers (or, with one worker, the calling thread) do all the computing and leave each PNG
+in a temporary file; one committer thread of the calling process then fsyncs it, renames it
+into place and writes its row record (``pipeline.commit_image``), so waiting on the disk
+overlaps the next image's computing instead of adding to it. The thread does no computing.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import queue
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,9 +29,11 @@ import pandas as pd
 
 from mammofm.common.atomic import atomic_write_text
 from mammofm.common.manifest import MANIFEST_COLUMNS, to_frame, write_manifest
+from mammofm.dicom import FrameBuffer
 
 from .config import PreprocessConfig
-from .pipeline import EXTRA_COLUMNS, IMAGES_DIR, ROWS_DIR, _failed_row, process_image
+from .pipeline import (EXTRA_COLUMNS, IMAGES_DIR, ROWS_DIR, PendingImage, _failed_row,
+                       commit_image, compute_image, file_mode)
 
 #: file suffixes taken from a source folder ('' = no suffix, common for DICOM)
 DICOM_SUFFIXES: tuple[str, ...] = (".dcm", ".dicom", ".dic", "")
@@ -79,7 +88,7 @@ def worker_pool(n: int) -> ProcessPoolExecutor:
     that starts a run must guard its entry point with ``if __name__ == "__main__":``; the
     server starts once per process (about a second) and is reused by later pools."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["mammofm.preprocess.batch"])
+    ctx.set_forkserver_preload(["mammofm.preprocess.batch", "rle.rle", "dicomsdl"])
     return ProcessPoolExecutor(n, mp_context=ctx, initializer=_worker_init)
 
 
@@ -87,21 +96,62 @@ def worker_pool(n: int) -> ProcessPoolExecutor:
 CRASH_TEST_ENV = "MAMMOFM_PREPROCESS_CRASH_ON"
 
 
-def _run_one(args: tuple[str, str, dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-    path, out_dir, cfg = args
+Result = tuple[dict[str, Any], bool] | PendingImage
+
+
+_WORKER_BUFFER = FrameBuffer()  # a worker's decoded frames, one after another
+
+
+def _run_one(args: tuple[str, str, dict[str, Any], int]) -> Result:
+    path, out_dir, cfg, mode = args
     if os.environ.get(CRASH_TEST_ENV) and Path(path).name == os.environ[CRASH_TEST_ENV]:
         os.abort()
-    return process_image(path, out_dir, PreprocessConfig.from_dict(cfg))
+    return compute_image(path, out_dir, PreprocessConfig.from_dict(cfg), mode, _WORKER_BUFFER)
 
 
-def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig) -> tuple[dict[str, Any], bool]:
+def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig, mode: int) -> Result:
     """Run one file in a fresh process; a crash there becomes a failed row for that file."""
     with worker_pool(1) as pool:
         try:
-            return pool.submit(_run_one, (str(path), str(out_dir), cfg.to_dict())).result()
+            return pool.submit(_run_one, (str(path), str(out_dir), cfg.to_dict(), mode)).result()
         except BrokenProcessPool:
             return _failed_row(path, None, f"{path}: the decoder crashed the worker process",
                                cfg), False
+
+
+class _Committer:
+    """One thread that commits computed images in the order they arrive, then reports them
+    with ``done(i, (row, False))``; already final results are reported at once."""
+
+    def __init__(self, cfg: PreprocessConfig, done: Any) -> None:
+        self._cfg, self._done = cfg, done
+        self._q: queue.Queue[tuple[int, PendingImage] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="mammofm-commit", daemon=True)
+        self._error: BaseException | None = None
+
+    def _loop(self) -> None:
+        while (item := self._q.get()) is not None:
+            i, pending = item
+            try:
+                self._done(i, (commit_image(pending, self._cfg), False))
+            except BaseException as exc:  # reported by close(); the rest still committed
+                self._error = self._error or exc
+
+    def put(self, i: int, res: Result) -> None:
+        if isinstance(res, PendingImage):
+            self._q.put((i, res))
+        else:
+            self._done(i, res)
+
+    def __enter__(self) -> _Committer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._q.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
 
 def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
@@ -152,24 +202,29 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
     _remove_stale_parts(out)
     atomic_write_text(out / "preprocess_config.json",
                       json.dumps(cfg.to_dict() | {"workers": None}, indent=2, sort_keys=True))
+    mode = file_mode()  # here, before the committer thread starts (see file_mode)
     t0 = time.perf_counter()
     results: dict[int, tuple[dict[str, Any], bool]] = {}
     todo = list(range(len(files)))
+    lock = threading.Lock()
     with _progress(progress, len(files)) as bar:
         task = bar.add_task("preprocess", total=len(files), rate="")
 
         def done(i: int, res: tuple[dict[str, Any], bool]) -> None:
-            results[i] = res
-            el = time.perf_counter() - t0
-            bar.update(task, advance=1, rate=f"{len(results) / el:.1f} img/s" if el else "")
+            with lock:
+                results[i] = res
+                el = time.perf_counter() - t0
+                bar.update(task, advance=1, rate=f"{len(results) / el:.1f} img/s" if el else "")
 
-        if n_workers == 1:
-            for i in todo:
-                done(i, process_image(files[i], out, cfg))
-        else:
-            todo = _run_pool(files, todo, out, cfg, n_workers, done)
-            for i in todo:  # only after a worker crash: one at a time, each in its own process
-                done(i, _isolated(files[i], out, cfg))
+        with _Committer(cfg, done) as committer:
+            if n_workers == 1:
+                buffer = FrameBuffer()
+                for i in todo:
+                    committer.put(i, compute_image(files[i], out, cfg, mode, buffer))
+            else:
+                todo = _run_pool(files, todo, out, cfg, n_workers, committer.put, mode)
+                for i in todo:  # only after a worker crash: one at a time, each in its own
+                    committer.put(i, _isolated(files[i], out, cfg, mode))  # process
     rows = [results[i][0] for i in range(len(files))]
     _mark_duplicates(rows)
     df = to_frame(rows)
@@ -188,13 +243,13 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
 
 
 def _run_pool(files: list[Path], todo: Iterable[int], out: Path, cfg: PreprocessConfig,
-              n_workers: int, done: Any) -> list[int]:
+              n_workers: int, done: Any, mode: int) -> list[int]:
     """Run ``todo`` in a pool; return the indices left unfinished by a worker crash."""
     pending = list(todo)
     cfg_d = cfg.to_dict()
     with worker_pool(n_workers) as pool:
         futures: dict[Future, int] = {
-            pool.submit(_run_one, (str(files[i]), str(out), cfg_d)): i for i in pending}
+            pool.submit(_run_one, (str(files[i]), str(out), cfg_d, mode)): i for i in pending}
         left: list[int] = []
         from concurrent.futures import as_completed
 

@@ -1,30 +1,35 @@
 """One image: decode -> breast crop -> side -> fit -> render -> PNG, and its manifest row.
 
-Every output is written atomically, the PNG first and the row record (``rows/<id>.json``)
-last, so a row record on disk means the image is finished; a resumed run reuses it when the
-source and the configuration are unchanged.
+Every output is written atomically (temporary file, fsync, rename), the PNG first and the row
+record (``rows/<id>.json``) last, so a row record on disk means the image is finished; a
+resumed run reuses it when the source and the configuration are unchanged. The work is split
+in two (``compute_image``: everything up to the PNG bytes in a temporary file;
+``commit_image``: fsync and renames) so a batch can wait on the disk for one image while it
+computes the next.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from mammofm.common.atomic import atomic_write_text
 from mammofm.common.geometry import FrameTransform, fit_transform
 from mammofm.common.manifest import empty_row
-from mammofm.dicom import DicomError, DicomHeader, decode_with_map, read_header
+from mammofm.dicom import DicomError, DicomHeader, FrameBuffer, decode_with_map, read_header
 from mammofm.dicom.display import DisplayMap
 
 from .config import PreprocessConfig
 from .crop import BreastMask, breast_mask
-from .png import write_png
+from .png import encode_png
 from .render import render
 from .resize import area_resize
 from .side import SideDecision, chest_wall_side, decide_flip, tag_chest_wall_side
@@ -119,10 +124,51 @@ def _cached_row(row_path: Path, png: Path, path: Path, cfg: PreprocessConfig
     return row
 
 
-def process_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
-                  config: PreprocessConfig) -> tuple[dict[str, Any], bool]:
-    """(manifest row, reused): like ``preprocess_image``, also saying whether a finished
-    output of an earlier run was reused."""
+@dataclass
+class PendingImage:
+    """An image computed but not yet committed: its PNG is written in full to a temporary
+    file beside its final name (not yet fsynced), its row is ready. ``commit_image`` makes
+    both durable and final, in that order."""
+
+    row: dict[str, Any]
+    part: Path  # the temporary PNG (``.<name>.<random>.part``, removed by a later run if left)
+    png: Path
+    row_path: Path
+    mode: int  # permission bits of the outputs (umask applied)
+
+
+def file_mode() -> int:
+    """The mode an ordinary open() gives a new file (0666 less the umask). It reads the umask
+    by setting it, so call it from one thread only (before any writer thread starts)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_part(target: Path, data: bytes, mode: int) -> Path:
+    """``data`` in a new temporary file beside ``target`` (no fsync: see commit_image)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return Path(tmp)
+
+
+def compute_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                  config: PreprocessConfig, mode: int | None = None,
+                  buffer: FrameBuffer | None = None
+                  ) -> tuple[dict[str, Any], bool] | PendingImage:
+    """All the work on one image except making its outputs durable: (row, reused) for a
+    reused or failed file, else a :class:`PendingImage` for ``commit_image``. The split lets
+    a batch fsync one image's outputs (waiting on the disk) while the next one computes.
+    ``mode``: the outputs' permission bits (default: from the umask); ``buffer``: memory for
+    the decoded frame, reused from one image to the next by a batch."""
     path = Path(path).resolve()
     out = Path(out_dir).resolve()
     header: DicomHeader | None = None
@@ -136,21 +182,70 @@ def process_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
             return cached, True
         header, stored, dmap, decoder = decode_with_map(
             path, window=config.window, voi_function=config.voi_function,
-            decoder=config.decoder, apply_voi=config.apply_voi, header=header)
+            decoder=config.decoder, apply_voi=config.apply_voi, header=header, buffer=buffer)
         bm, box = locate_breast(stored, dmap, config.crop.work_size, config.crop)
         img_side, conf = chest_wall_side(bm.mask)
         side = decide_flip(tag_chest_wall_side(header.laterality, header.chest_wall_side),
                            img_side, conf, config.side_min_confidence)
         t = fit_transform(stored.shape, box, config.size, side.flipped)
         image = render(stored, dmap, t, config.bit_depth)
-        write_png(png, image, config.png_compression)
+        del stored  # the decoded frame (tens of MB) is not needed for the encoding
+        data = encode_png(image, config.png_compression)
         row = _row(path, png, header, t, side, decoder, dmap, config)
-        atomic_write_text(row_path, json.dumps(row))
-        return row, False
+        m = file_mode() if mode is None else mode
+        return PendingImage(row, _write_part(png, data, m), png, row_path, m)
     except DicomError as exc:
         return _failed_row(path, header, str(exc), config), False
     except Exception as exc:  # an unexpected failure must not stop a batch either
         return _failed_row(path, header, f"{path}: {type(exc).__name__}: {exc}", config), False
+
+
+def commit_image(p: PendingImage, config: PreprocessConfig) -> dict[str, Any]:
+    """Make a computed image final: fsync its PNG, rename it into place, then write its row
+    record (temporary file, fsync, rename), so a row record on disk always means a complete
+    PNG. Safe to run in a thread (no umask calls). Returns the row (failed if a write fails)."""
+    try:
+        fd = os.open(p.part, os.O_RDONLY)
+        try:
+            os.fsync(fd)  # fsync is per file: it flushes what the worker wrote
+        finally:
+            os.close(fd)
+        os.replace(p.part, p.png)
+        p.row_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.row_path.name}.", suffix=".part",
+                                   dir=p.row_path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(json.dumps(p.row))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, p.mode)
+            os.replace(tmp, p.row_path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return p.row
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(p.part)
+        row = empty_row()
+        row.update({k: p.row.get(k) for k in ("image_id", "patient_id", "study_id",
+                                              "laterality", "view")})
+        src = p.row["source_path"]
+        row.update(source_path=src, status="failed", image_path="", dataset=config.dataset,
+                   error=f"{src}: cannot write the output {p.png}: {exc}")
+        return row
+
+
+def process_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                  config: PreprocessConfig) -> tuple[dict[str, Any], bool]:
+    """(manifest row, reused): like ``preprocess_image``, also saying whether a finished
+    output of an earlier run was reused."""
+    res = compute_image(path, out_dir, config)
+    if isinstance(res, PendingImage):
+        return commit_image(res, config), False
+    return res
 
 
 def preprocess_image(path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
