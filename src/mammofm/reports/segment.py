@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from operator import itemgetter
 
 # section kind -> header wordings (lower case; hyphens allowed where written)
 _SECTION_HEADERS: dict[str, str] = {
@@ -49,8 +48,13 @@ _HEADER_RE = re.compile(
     + "|".join(f"(?P<mod_{k}>(?:{v}))" for k, v in _MODALITY_HEADERS.items()) + "|"
     + _SIDE_HEADER + ")" + _TAIL
 )
-# one character class first, so the regex engine skips to candidate characters in C
-_BREAKS = re.compile(r"[;!\u2022\n.?](?:(?<=[.?])(?=[\s\",]|$)|(?<![.?]))")
+#: sentence breaks in one pass (one character class first: the engine skips to them in C):
+#: ; ! bullet and line break always; "?" before a space, quote, comma or the end; "." before a space, tab, line break, quote, comma or the end and not
+#: after another dot, a space or a line break (an ellipsis). A "." after a letter that can end
+#: an abbreviation ("dr.", "e.g.") is the ``ab`` group and checked in Python (``_is_abbrev``).
+_BREAKS = re.compile(r"[;!\u2022\n.?](?:(?<=\?)(?=[\s\",]|$)"
+                     r"|(?<=[rstfgxe]\.)(?=[ \n\t\",]|$)(?P<ab>)"
+                     r"|(?<=\.)(?<![. \n].)(?=[ \n\t\",]|$)|(?<![.?]))")
 _BLANK_AHEAD = re.compile(r"[ \t]*\n")
 _ALNUM = re.compile(r"[^\W_]")
 #: what an exam title says (a first sentence without any of these is already the report)
@@ -61,22 +65,25 @@ _EXAM_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt
                          r"tomosynthesis|exam|study")
 _FINDING_WORDS = re.compile(r"mass|calcif|asymmetr|distortion|implant|node|lesion|nodule|cyst")
 _ABBREV = ("dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e")
-_MARK_ORDER = itemgetter(0, 1)
-_BULLET = re.compile(r"[ ]*(?:[-*>]+[ ]+|\(?\d{1,2}[.)][ ]+)")
+#: what a sentence opens with that is not part of it: quotes, dashes, colons, a list number
+#: (the leading characters first, then a bullet; the bullet's own spaces and marks are
+#: among those characters, so only a number can follow them)
+_LEADING = re.compile(r"[ \t\"'\-*>:,]*(?:\(?\d{1,2}[.)][ ]+)?").match
 
 
 def _headers(low: str) -> list[tuple[int, int, str, str]]:
     """(start, end, kind, value) of every header: found from colons, checked backwards."""
     out = []
+    fullmatch = _HEADER_RE.fullmatch
+    rfind = low.rfind
     pos = low.find(":")
     while pos != -1:
         if not low[pos + 1:pos + 2].isdigit():
-            a = max(pos - 70, low.rfind("\n", 0, pos) + 1, low.rfind(".", 0, pos) + 1,
-                    low.rfind(",", 0, pos) + 1, low.rfind(";", 0, pos) + 1, 0)
-            m = _HEADER_RE.fullmatch(low, a, pos + 1)
-            if m is None and a < pos:  # "Screening: ..." after leading spaces
-                m = _HEADER_RE.fullmatch(low, a + len(low[a:pos]) - len(low[a:pos].lstrip(" ")),
-                                         pos + 1)
+            # (the header pattern opens on optional spaces: starting at the stretch start
+            # covers a header after leading spaces too)
+            a = max(pos - 70, rfind("\n", 0, pos) + 1, rfind(".", 0, pos) + 1,
+                    rfind(",", 0, pos) + 1, rfind(";", 0, pos) + 1, 0)
+            m = fullmatch(low, a, pos + 1)
             if m is not None:
                 kind = m.lastgroup or ""
                 if kind == "side":
@@ -89,18 +96,12 @@ def _headers(low: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def _is_break(low: str, i: int) -> bool:
-    c = low[i]
-    if c != ".":
-        return c != "?" or i + 1 >= len(low) or low[i + 1] in " \n\t"
-    if i + 1 < len(low) and low[i + 1] not in " \n\t\",":
-        return False  # 4.5, e.g.x
-    if i > 0 and low[i - 1] in ". \n":
-        return False  # ellipsis
+def _is_abbrev(low: str, i: int) -> bool:
+    """The "." at ``i`` ends an abbreviation ("dr.", "approx.", "e.g.")."""
     j = i
     while j > 0 and (low[j - 1].isalpha() or low[j - 1] == "."):
         j -= 1
-    return low[j:i] not in _ABBREV
+    return low[j:i] in _ABBREV
 
 
 @dataclass(slots=True)
@@ -124,8 +125,10 @@ def _side(word: str) -> str:
 def split(low: str) -> list[Sentence]:
     """Sentences of a prepared (lower-cased) report, in order."""
     events = _headers(low)
-    breaks = [m.start() for m in _BREAKS.finditer(low)
-              if m.group() != "." or _is_break(low, m.start())]
+    breaks = [m.start() if m.lastgroup is None else -1 - m.start()
+              for m in _BREAKS.finditer(low)]
+    if any(b < 0 for b in breaks):
+        breaks = [b if b >= 0 else -1 - b for b in breaks if b >= 0 or not _is_abbrev(low, -1 - b)]
     out: list[Sentence] = []
     section, header, addendum, block = "findings", "", False, 0
     side: str | None = None
@@ -142,11 +145,7 @@ def split(low: str) -> list[Sentence]:
         nonlocal title_open
         if b - a < 2:  # stripping only shortens it
             return
-        while a < b and low[a] in " \t\"'-*>:,":
-            a += 1
-        bm = _BULLET.match(low, a, b)
-        if bm:
-            a = bm.end()
+        a = _LEADING(low, a, b).end()  # type: ignore[union-attr]
         while b > a and low[b - 1] in " \t,:":
             b -= 1
         if b - a < 2 or _ALNUM.search(low, a, b) is None:
@@ -164,20 +163,26 @@ def split(low: str) -> list[Sentence]:
             title_open = False
         out.append(Sentence(a, b, sec, header, addendum, block, side, modality))
 
-    # walk breaks and headers in order
-    marks = [(b, 0, None) for b in breaks] + [(e[0], 1, e) for e in events]
-    marks.sort(key=_MARK_ORDER)
+    # walk breaks and headers in order (a break before a header at the same place)
     pos = 0
-    for at, is_header, ev in marks:
-        if at < pos:
-            continue
-        if not is_header:
+    bi, hi, nb, nh = 0, 0, len(breaks), len(events)
+    while bi < nb or hi < nh:
+        if hi < nh and (bi >= nb or events[hi][0] < breaks[bi]):
+            ev = events[hi]
+            hi += 1
+            if ev[0] < pos:
+                continue
+        else:
+            at = breaks[bi]
+            bi += 1
+            if at < pos:
+                continue
             ch = low[at]
-            emit(pos, at + (1 if ch == "." else 0))
-            if section_line and section_inline and ch != "\n":
-                # "... Comparison: none. No mass ...": a mid-line header covers one sentence
-                section, header, section_line = "findings", "", False
-                block += 1
+            if ch == ".":
+                if at + 1 - pos >= 2:
+                    emit(pos, at + 1)
+            elif at - pos >= 2:
+                emit(pos, at)
             if ch == "\n":
                 if side_line:
                     side, side_line = None, False
@@ -188,6 +193,10 @@ def split(low: str) -> list[Sentence]:
                     block += 1
                 if _BLANK_AHEAD.match(low, at + 1, at + 200):
                     block += 1
+            elif section_line and section_inline:
+                # "... Comparison: none. No mass ...": a mid-line header covers one sentence
+                section, header, section_line = "findings", "", False
+                block += 1
             pos = at + 1
             continue
         start, end, kind, value = ev
