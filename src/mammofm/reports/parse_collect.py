@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 
@@ -29,6 +30,7 @@ def collect(r: Report) -> list[categories.CategoryMention]:
     for lst in r.cues:
         if len(lst) > 1:
             lst.sort()
+    r.index()
     for c in cats:
         _tag_category(r, c)
     return cats
@@ -45,16 +47,17 @@ def _mask_categories(r: Report, cats: list[categories.CategoryMention],
                      vocab_hits: list[tuple[int, int, str]]) -> None:
     """The category and the wording after it ("4: Suspicious") are not findings or advice."""
     low = r.low
-    assess_at = {s: e for s, e, t in vocab_hits if "assessment" in vocab.fields_of(t)}
-    n = len(low)
+    starts = [h[0] for h in vocab_hits]
+    n, n_hits = len(low), len(vocab_hits)
     for c in cats:
         end = c.end
         while True:
             j = end
             while j < n and low[j] in _MASK_GAP:
                 j += 1
-            if j in assess_at and j - end <= 4:
-                end = assess_at[j]
+            k = bisect.bisect_left(starts, j) if j - end <= 4 else n_hits
+            if k < n_hits and starts[k] == j and "assessment" in vocab.fields_of(vocab_hits[k][2]):
+                end = vocab_hits[k][1]
             else:
                 break
         r.masked.append((c.start, end))

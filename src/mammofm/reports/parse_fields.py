@@ -55,6 +55,11 @@ _SOFTWARE_HINT = re.compile(r"volpara|quantra|densitas|software|automated|volume
 _DENSITY_HINT = re.compile(r"dens|acr|rads|composition|\[")
 
 
+#: literal hints, searched once over the whole report (``Report.hinted``): "6 months" needs
+#: "month"; every alternative of _COMPARISON_HINT and _DENSITY_HINT is a plain literal
+_MONTH_HINT = re.compile("month")
+
+
 _COMPARISON_HINT = re.compile(r"compar|prior|previous|outside|since|stable|unchanged|baseline|"
                               r"none|n/a|available")
 
@@ -64,11 +69,13 @@ def read_composition(r: Report) -> dict[str, tuple[str, tuple[int, int]]]:
     out: dict[str, tuple[str, tuple[int, int]]] = {}
     if r.male:
         return out
+    hint = r.hinted(_DENSITY_HINT)
     for i, s in enumerate(r.sents):
         if s.section in ("history", "technique", "comparison"):
             continue
-        items = [it for it in r.items[i] if it.field == "composition"]
-        if not items and not _DENSITY_HINT.search(r.low, s.start, s.end) and \
+        items = [it for it in r.items[i] if it.field == "composition"] \
+            if "composition" in r.fields[i] else []
+        if not items and not (hint[i] and _DENSITY_HINT.search(r.low, s.start, s.end)) and \
                 s.header not in _DENSITY_HEADERS:
             continue  # nothing here could say the composition
         text = r.low[s.start:s.end]
@@ -103,25 +110,30 @@ def read_composition(r: Report) -> dict[str, tuple[str, tuple[int, int]]]:
 
 def read_recommendations(r: Report) -> list[tuple[str, tuple[int, int], bool]]:
     out: list[tuple[str, tuple[int, int], bool]] = []
+    months = r.hinted(_MONTH_HINT)
     for i, s in enumerate(r.sents):
         if s.section in ("title", "history", "technique", "comparison"):
             continue
-        kinds = {k for _, _, k in r.cues[i]}
+        kinds = r.cue_kinds[i]
         rec_ctx = s.section == "recommendation" or "rec" in kinds
+        has_rec = "recommendation" in r.fields[i]
+        if not has_rec and not months[i]:
+            continue  # no advice wording and no "6 months" here
         text = r.low[s.start:s.end]
         if not rec_ctx and s.section == "findings":
-            recs = [it for it in r.items[i] if it.field == "recommendation"]
+            recs = [it for it in r.items[i] if it.field == "recommendation"] if has_rec else []
             rest = re.sub("|".join(re.escape(r.p.norm[it.start:it.end]) for it in recs) or "$^",
                           " ", r.p.norm[s.start:s.end]) if recs else ""
             rec_ctx = bool(recs) and _SHORT_REC.match(rest) is not None
         imp_ctx = rec_ctx or s.section == "impression" or s.addendum
         if not imp_ctx:
             continue
-        hypo_at = min((cs for cs, _, k in r.cues[i] if k == "hypo"), default=None)
-        bx_spans = [(cs, ce) for cs, ce, k in r.cues[i] if k == "bx"]
-        six = cues.SIX_MONTHS.search(text)
+        hypo_at = min((cs for cs, _, k in r.cues[i] if k == "hypo"), default=None) \
+            if "hypo" in kinds else None
+        bx_spans = [(cs, ce) for cs, ce, k in r.cues[i] if k == "bx"] if "bx" in kinds else []
+        six = cues.SIX_MONTHS.search(text) if months[i] else None
         found: list[tuple[str, tuple[int, int]]] = []
-        for it in r.items[i]:
+        for it in r.items[i] if has_rec else ():
             if it.field != "recommendation":
                 continue
             if cues.GUIDED.match(r.low, it.end) or (hypo_at is not None and it.start > hypo_at):
@@ -156,13 +168,17 @@ def read_comparison(r: Report, found: list[Found]) -> tuple[dict[str, Any] | Non
     no: tuple[int, int] | None = None
     date: tuple[dt.date, tuple[int, int]] | None = None
     change: tuple[str, tuple[int, int]] | None = None
+    hint = r.hinted(_COMPARISON_HINT)
     for i, s in enumerate(r.sents):
         if s.section in ("recommendation", "title", "technique"):
             continue
-        text = r.low[s.start:s.end]
-        kinds = {k for _, _, k in r.cues[i]}
-        if "hypo" in kinds and s.section != "comparison":
+        fields = r.fields[i]
+        maybe = s.section == "comparison" or hint[i]
+        if not maybe and "stability" not in fields:
+            continue  # neither a comparison wording nor a change
+        if "hypo" in r.cue_kinds[i] and s.section != "comparison":
             continue
+        text = r.low[s.start:s.end]
         maybe = s.section == "comparison" or _COMPARISON_HINT.search(text) is not None
         is_none = cues.COMPARISON_NONE.search(text) if maybe else None
         if is_none and (s.section == "comparison" or re.search(r"compar|prior|previous", text)):
@@ -174,16 +190,16 @@ def read_comparison(r: Report, found: list[Found]) -> tuple[dict[str, Any] | Non
             if s.section == "history" and not m:
                 continue
             yes = yes or ((s.start + m.start(), s.start + m.end()) if m else (s.start, s.end))
-            if date is None:
+            if date is None and "date" in fields:
                 for it in r.items[i]:
                     if it.field == "date":
                         date = (it.value, (it.start, it.end))
                         break
         if change is not None or s.section == "history" or s.side is not None or \
-                not any(it.field == "stability" for it in r.items[i]):
+                "stability" not in fields:
             continue  # the overall change is read from side-less, finding-less sentences
-        has_anchor = any(it.field in ("kind", "asymmetry_type") for it in r.items[i])
-        sided = any(side_of(it) for it in r.items[i])
+        has_anchor = "kind" in fields or "asymmetry_type" in fields
+        sided = bool(r.sides[i])
         if not has_anchor and not sided and not CONTINUATION.match(text):
             for it in r.items[i]:
                 if it.field == "stability":
@@ -237,6 +253,8 @@ def read_age(r: Report) -> tuple[int, tuple[int, int]] | None:
         pool = pool + [s for s in r.sents[:3] if s not in pool]
     for s in pool:
         i = r.sents.index(s)
+        if "age" not in r.fields[i]:
+            continue
         for it in r.items[i]:
             if it.field != "age" or cues.AGE_NOT_PATIENT.search(r.low, s.start, it.start):
                 continue
@@ -247,6 +265,8 @@ def read_age(r: Report) -> tuple[int, tuple[int, int]] | None:
 
 def read_exam_date(r: Report) -> tuple[dt.date, tuple[int, int]] | None:
     for i, s in enumerate(r.sents):
+        if "date" not in r.fields[i]:
+            continue
         if s.section == "title" or _DATE_CONTEXT.search(r.low, s.start, s.end):
             for it in r.items[i]:
                 if it.field == "date":

@@ -128,7 +128,7 @@ def _adjacent_before(r: Report, item: Item, anchor: Item, items: list[Item]) -> 
 
 def _sentence_modality(r: Report, i: int) -> str | None:
     s = r.sents[i]
-    for it in r.items[i]:
+    for it in r.items[i] if "modality" in r.fields[i] else ():
         if it.field == "modality" and it.value != "mammography" and \
                 not cues.GUIDED.match(r.low, it.end):
             return str(it.value)
@@ -248,7 +248,7 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
                     not re.match(r"\s*views?", after):
                 continue  # "axillary tail" is a place unless it is a view
             if _VIEW_NEGATED.search(r.low[max(s.start, it.start - 30):it.start]) or \
-                    any(k == "rec" for _, _, k in r.cues[i]):  # views advised, not seen
+                    "rec" in r.cue_kinds[i]:  # views advised, not seen
                 continue
             o = owner(it)
             if o is not None and it.value not in drafts[o].views:
@@ -332,7 +332,7 @@ def read_findings(r: Report) -> list[Found]:
         seen_text.add(key)
         if s.block != block:
             block, block_sides, block_reset = s.block, set(), False
-        sides_here = {x for it in r.items[i] if (x := side_of(it))}
+        sides_here = set(r.sides[i])
         if s.side:
             sides_here.add(s.side)
         if s.section not in FINDING_SECTIONS:
@@ -341,7 +341,7 @@ def read_findings(r: Report) -> list[Found]:
         if not sides_here and not block_reset and len(block_sides) == 1 and "B" not in block_sides:
             carry = next(iter(block_sides))
         drafts = _drafts(r, i, carry)
-        if any(it.field == "composition" for it in r.items[i]) and not sides_here:
+        if "composition" in r.fields[i] and not sides_here:
             block_reset, block_sides = True, set()
         if sides_here:
             block_reset = False
@@ -382,7 +382,7 @@ def _continue_previous(r: Report, i: int, last: list[Found]) -> None:
         return
     s = r.sents[i]
     text = r.low[s.start:s.end]
-    cue_kinds = {k for _, _, k in r.cues[i]}
+    cue_kinds = r.cue_kinds[i]
     if not (CONTINUATION.match(text) or "bx" in cue_kinds or "rupture" in cue_kinds
             or "intact" in cue_kinds):
         return

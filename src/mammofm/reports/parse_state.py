@@ -87,6 +87,11 @@ class Report:
         self.items: list[list[Item]] = [[] for _ in self.sents]
         self.cues: list[list[tuple[int, int, str]]] = [[] for _ in self.sents]
         self.masked: list[tuple[int, int]] = []
+        # per sentence, filled once by ``index()`` after collection: the fields of its items,
+        # the kinds of its cues, the sides it names ("L", "R", "B")
+        self.fields: list[set[str]] = []
+        self.cue_kinds: list[set[str]] = []
+        self.sides: list[set[str]] = []
         self.title = " ".join(p.low[s.start:s.end] for s in self.sents if s.section == "title")
         self.male = cues.MALE.search(self.title + " " + " ".join(
             p.low[s.start:s.end] for s in self.sents if s.section == "history")) is not None \
@@ -105,6 +110,31 @@ class Report:
         i = self.sent_index(item.start)
         if i is not None:
             self.items[i].append(item)
+
+    def index(self) -> None:
+        """Per-sentence summaries of the collected items and cues (read by every field reader
+        instead of rescanning the lists)."""
+        self.fields = [{it.field for it in lst} for lst in self.items]
+        self.cue_kinds = [{c[2] for c in lst} for lst in self.cues]
+        self.sides = [{it.value for it in lst if it.field == "laterality" and
+                       it.value in ("L", "R", "B")} if "laterality" in f else set()
+                      for lst, f in zip(self.items, self.fields)]
+
+    def hinted(self, rx: re.Pattern[str]) -> list[bool]:
+        """Per sentence: whether a match of ``rx`` over the whole text overlaps it. For a
+        pattern of plain literals (no anchors or lookarounds) every sentence where
+        ``rx.search(text_of_sentence)`` succeeds is marked, so an unmarked one can be skipped."""
+        out = [False] * len(self.sents)
+        starts, sents = self.starts, self.sents
+        for m in rx.finditer(self.low):
+            a, b = m.span()
+            i = bisect.bisect_right(starts, a) - 1
+            if i < 0 or a >= sents[i].end:
+                i += 1
+            while i < len(sents) and sents[i].start < b:
+                out[i] = True
+                i += 1
+        return out
 
     def is_masked(self, a: int, b: int) -> bool:
         for s, e in self.masked:
