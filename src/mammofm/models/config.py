@@ -21,7 +21,7 @@ class ModelConfigError(ValueError):
 
 @dataclass
 class ImageTowerConfig:
-    timm_name: str = "lcnet_050"
+    timm_name: str = "mammofm_cnn_tiny"              # any timm name (mammofm_cnn_tiny: plain_cnn.py)
     in_chans: int = 1                                  # 1 = grayscale mammogram, 3 = RGB weights
     image_size: tuple[int, int] = (256, 160)           # H, W of the preprocessed frame
     mean: tuple[float, ...] = (0.5,)                   # per-channel, applied inside the model

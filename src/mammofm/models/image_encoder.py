@@ -14,6 +14,7 @@ import timm
 import torch
 from torch import nn
 
+from . import plain_cnn  # noqa: F401  (registers mammofm_cnn_tiny with timm)
 from .config import ImageTowerConfig, ModelConfigError
 
 
