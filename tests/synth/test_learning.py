@@ -155,3 +155,29 @@ def test_dense_tissue_hides_the_same_mass():
     print(f"mass conspicuity median fatty {np.median(fatty):.2f} dense {np.median(dense):.2f}")
     assert np.median(dense) < 0.7 * np.median(fatty), (fatty, dense)  # observed 0.52x
     assert (dense < fatty).mean() >= 0.75
+
+
+def test_lesion_gain_scales_conspicuity_and_nothing_else():
+    """``lesion_gain`` multiplies what findings add: same anatomy outside the lesions, and the
+    lesion's contrast over its surroundings grows with the gain."""
+    site = SITES["mixed"]
+    for i in range(40):
+        plan = sample_patient(SEED, i, PREVALENCES["enriched"])
+        bp = plan.breasts["L"]
+        if any(f.kind.value == "mass" and f.density.value != "fat_containing" for f in bp.findings):
+            break
+    else:
+        raise AssertionError("no patient with a mass in the first 40")
+    acq = acquisition_choices(site, SEED, (i, "L", "CC"))
+    one = render_view(bp, "CC", SIZE, site, acq)
+    three = render_view(bp, "CC", SIZE, site, acq, lesion_gain=3.0)
+    c1 = max(l.conspicuity for l in one.lesions if l.finding.kind.value == "mass")
+    c3 = max(l.conspicuity for l in three.lesions if l.finding.kind.value == "mass")
+    assert c3 > 2.0 * c1, (c1, c3)
+    away = one.breast_mask.copy()
+    for les in one.lesions:
+        grown = cv2.dilate(les.mask.astype(np.uint8), np.ones((31, 31), np.uint8)) > 0
+        away &= ~grown
+    a = one.presentation.pixels[away].astype(np.float64)
+    b = three.presentation.pixels[away].astype(np.float64)
+    assert away.sum() > 1000 and np.corrcoef(a, b)[0, 1] > 0.95

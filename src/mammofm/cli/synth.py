@@ -19,6 +19,9 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(1, "--workers", min=1, help="processes (bytes do not depend on it)"),
         preview: bool = typer.Option(False, "--preview", help="write preview.png, a contact sheet with boxes"),
         prepare: str = typer.Option("", "--prepare", help="also run preprocessing at HxW (e.g. 256x160)"),
+        lesion_gain: float = typer.Option(1.0, "--lesion-gain", min=0.1,
+                                          help="finding contrast multiplier (1 = physical; 2-3 = a "
+                                               "teaching cohort small CPU models can learn from)"),
     ) -> None:
         """Generate DICOM MG images, BI-RADS exams, reports, lesion boxes/masks and a manifest."""
         from rich.console import Console
@@ -37,7 +40,8 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
         folder = generate_cohort(out, patients=patients, seed=seed, size=hw, site=site,
-                                 prevalence=prevalence, workers=workers, preview=preview)
+                                 prevalence=prevalence, workers=workers, preview=preview,
+                                 lesion_gain=lesion_gain)
         failures = folder / "failures.jsonl"
         n_failed = len(failures.read_text().splitlines()) if failures.exists() else 0
         console.print(f"[green]wrote[/] {patients - n_failed} exams to {folder}"

@@ -85,7 +85,7 @@ def generate_patient(cfg: CohortConfig, index: int, out_dir: Path) -> dict[str, 
     for n, (lat, view) in enumerate(VIEWS):
         key = (cfg.site, index, lat, view)
         acq = acquisition_choices(site, cfg.seed, key)
-        rv = render_view(plan.breasts[lat], view, cfg.size, site, acq)
+        rv = render_view(plan.breasts[lat], view, cfg.size, site, acq, cfg.lesion_gain)
         sop = str(deterministic_uid(cfg.seed, cfg.site, index, lat, view, "sop"))
         series = str(deterministic_uid(cfg.seed, cfg.site, index, lat, view, "series"))
         r = make_rng(cfg.seed, key, "omit")

@@ -151,6 +151,10 @@ class CohortConfig:
     split: tuple[float, float, float] = (0.7, 0.15, 0.15)  # train, val, test by patient
     report_styles: tuple[str, ...] = ()  # empty: every style the report writer offers
     first_patient: int = 0  # patient indices first_patient .. first_patient + patients - 1
+    #: contrast multiplier of the drawn findings (1 = the physical model). A teaching cohort
+    #: (e.g. 2-3) lets tiny models at 128x80 on a CPU see findings that at 1 need real
+    #: resolution and thousands of exams; every use of a gain != 1 should say so.
+    lesion_gain: float = 1.0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -7,7 +7,7 @@ when a site stores it so. Masks travel with the pixels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -66,9 +66,10 @@ def _conspicuity(delta: np.ndarray, mask: np.ndarray, P: np.ndarray, breast: np.
 
 
 def render_view(plan: BreastPlan, view: str, size: tuple[int, int], site: SitePreset,
-                acq: dict[str, object]) -> RenderedView:
+                acq: dict[str, object], lesion_gain: float = 1.0) -> RenderedView:
     """Render one view. ``acq`` fixes the per-image acquisition choices (photometric, bits,
-    sigmoid, three_windows, mirrored) drawn by the caller."""
+    sigmoid, three_windows, mirrored) drawn by the caller; ``lesion_gain`` scales the
+    attenuation every finding adds (``CohortConfig.lesion_gain``)."""
     r = make_rng(plan.seed, view, "anatomy")
     spacing = site.field_mm / size[0]
     geo = anatomy.make_geometry(view, size, spacing, plan.depth_mm, plan.radius_mm, r)
@@ -93,6 +94,8 @@ def render_view(plan: BreastPlan, view: str, size: tuple[int, int], site: SitePr
     for i, (f, pl) in enumerate(zip(plan.findings, plan.placements)):
         d = draw_finding(ctx, f, pl, make_rng(pl.seed, view), texture)
         if d is not None:
+            if lesion_gain != 1.0:
+                d = replace(d, delta=d.delta * np.float32(lesion_gain))
             P += d.delta
             drawn.append((i, f, d))
     P = np.where(mask, P, 0).astype(np.float32)
