@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         no_voi: bool = typer.Option(False, "--no-voi", help="ignore windows / VOI LUTs and "
                                     "stretch each image's min..max instead"),
         decoder: str = typer.Option("auto", "--decoder", help="auto (fastest correct, then the "
-                                    "others), dicomsdl, pydicom, gdcm or pylibjpeg"),
+                                    "others), rle, dicomsdl, pydicom, gdcm or pylibjpeg"),
         dataset: str = typer.Option("", "--dataset", help="value of the manifest's dataset column"),
         compression: int = typer.Option(1, "--png-compression", min=0, max=9,
                                         help="PNG zlib level (1 = fast)"),

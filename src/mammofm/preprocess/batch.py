@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import queue
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -107,6 +108,32 @@ def _run_one(args: tuple[str, str, dict[str, Any], int]) -> Result:
     if os.environ.get(CRASH_TEST_ENV) and Path(path).name == os.environ[CRASH_TEST_ENV]:
         os.abort()
     return compute_image(path, out_dir, PreprocessConfig.from_dict(cfg), mode, _WORKER_BUFFER)
+
+
+class WorkerStartError(RuntimeError):
+    """Worker processes die before running any file: the cause is the caller, not a file."""
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def check_workers_start() -> None:
+    """Raise :class:`WorkerStartError` when a fresh worker cannot run even a no-op. The usual
+    cause: the script that started the run has no ``if __name__ == "__main__":`` guard, so every
+    worker re-imports it and dies starting a run of its own (the failure would otherwise be
+    blamed on each file's decoder)."""
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    with worker_pool(1) as pool:
+        try:
+            pool.submit(_ping).result()
+        except BrokenProcessPool:
+            where = f" ({main})" if main else ""
+            raise WorkerStartError(
+                "preprocessing worker processes die on start-up, before any file: if this run "
+                f"is started from a script{where}, put its entry point under "
+                "'if __name__ == \"__main__\":' (worker processes re-import the main module), "
+                "or use workers=1") from None
 
 
 def _isolated(path: Path, out_dir: Path, cfg: PreprocessConfig, mode: int) -> Result:
@@ -223,6 +250,8 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
                     committer.put(i, compute_image(files[i], out, cfg, mode, buffer))
             else:
                 todo = _run_pool(files, todo, out, cfg, n_workers, committer.put, mode)
+                if todo:
+                    check_workers_start()  # a crash is a file's only if a no-op survives
                 for i in todo:  # only after a worker crash: one at a time, each in its own
                     committer.put(i, _isolated(files[i], out, cfg, mode))  # process
     rows = [results[i][0] for i in range(len(files))]
