@@ -46,3 +46,19 @@ def test_max_pooling_lets_a_small_spot_change_the_embedding():
     with torch.no_grad():
         e0, e_spot, e_flat = enc(base), enc(spot), enc(flat)
     assert (e_spot - e0).norm() > 5 * (e_flat - e0).norm()
+
+
+def test_catavgmax_pooling_concatenates_mean_and_max():
+    m = timm.create_model("mammofm_cnn_tiny", in_chans=1, num_classes=0, global_pool="catavgmax")
+    x = torch.rand(2, 1, 64, 40)
+    fmap = m.forward_features(x)
+    pooled = m(x)
+    assert pooled.shape == (2, 2 * fmap.shape[1]) and m.num_features == 2 * fmap.shape[1]
+    assert torch.allclose(pooled[:, :fmap.shape[1]], fmap.mean(dim=(2, 3)), atol=1e-6)
+    assert torch.allclose(pooled[:, fmap.shape[1]:], fmap.amax(dim=(2, 3)))
+    try:
+        timm.create_model("mammofm_cnn_tiny", global_pool="avg")
+    except ValueError as exc:
+        assert "catavgmax" in str(exc)
+    else:
+        raise AssertionError("an unknown pooling must be refused")

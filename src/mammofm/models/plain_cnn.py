@@ -40,8 +40,11 @@ class PlainCNN(nn.Module):
 
     def __init__(self, widths: Sequence[int] = (16, 32, 64, 128, 192), convs_per_stage: int = 1,
                  in_chans: int = 1, num_classes: int = 0, drop_rate: float = 0.0,
-                 **_: object) -> None:
+                 global_pool: str = "avgmax", **_: object) -> None:
         super().__init__()
+        if global_pool not in ("avgmax", "catavgmax"):
+            raise ValueError(f"global_pool {global_pool!r}: avgmax or catavgmax")
+        self.global_pool = global_pool
         self.stages = nn.ModuleList()
         c = in_chans
         self.feature_info: list[dict[str, object]] = []
@@ -50,10 +53,11 @@ class PlainCNN(nn.Module):
             self.feature_info.append({"num_chs": int(w), "reduction": 2 ** (i + 1),
                                       "module": f"stages.{i}"})
             c = int(w)
-        self.num_features = c
+        self.num_features = 2 * c if global_pool == "catavgmax" else c
         self.head_drop = nn.Dropout(drop_rate)
         self.num_classes = num_classes
-        self.fc: nn.Module = nn.Linear(c, num_classes) if num_classes > 0 else nn.Identity()
+        self.fc: nn.Module = (nn.Linear(self.num_features, num_classes) if num_classes > 0
+                              else nn.Identity())
 
     def reset_classifier(self, num_classes: int, global_pool: str | None = None) -> None:
         self.num_classes = num_classes
@@ -65,7 +69,8 @@ class PlainCNN(nn.Module):
         return x
 
     def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
-        x = 0.5 * (x.mean(dim=(2, 3)) + x.amax(dim=(2, 3)))
+        avg, mx = x.mean(dim=(2, 3)), x.amax(dim=(2, 3))
+        x = torch.cat([avg, mx], 1) if self.global_pool == "catavgmax" else 0.5 * (avg + mx)
         x = self.head_drop(x)
         return x if pre_logits else self.fc(x)
 
