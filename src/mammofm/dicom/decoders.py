@@ -33,10 +33,9 @@ Decoder = Callable[[Path, DicomHeader], np.ndarray]
 Support = Callable[[DicomHeader], str | None]
 
 
-def _dicomsdl_support(h: DicomHeader) -> str | None:
-    if not h.transfer_syntax or not pydicom.uid.UID(h.transfer_syntax).is_compressed:
-        # native pixel data: pydicom reads it as fast, and dicomsdl crashes on truncated files
-        return "native (uncompressed) pixel data"
+def _plain_frame_issue(h: DicomHeader) -> str | None:
+    """Why a fast decoder may not take this frame layout (one frame of 8/16-bit samples, no
+    signed values narrower than their container), or None."""
     if h.frames != 1 or h.samples_per_pixel != 1:
         return "multi-frame or multi-sample"
     if h.bits_allocated not in (8, 16):
@@ -44,6 +43,13 @@ def _dicomsdl_support(h: DicomHeader) -> str | None:
     if h.pixel_representation == 1 and (h.bits_stored or 0) < h.bits_allocated:
         return "signed values narrower than their container"
     return None
+
+
+def _dicomsdl_support(h: DicomHeader) -> str | None:
+    if not h.transfer_syntax or not pydicom.uid.UID(h.transfer_syntax).is_compressed:
+        # native pixel data: pydicom reads it as fast, and dicomsdl crashes on truncated files
+        return "native (uncompressed) pixel data"
+    return _plain_frame_issue(h)
 
 
 class FrameBuffer:
@@ -88,15 +94,10 @@ _ITEM, _SEQ_END = b"\xfe\xff\x00\xe0", b"\xfe\xff\xdd\xe0"
 def _rle_support(h: DicomHeader) -> str | None:
     if h.transfer_syntax != _RLE_LOSSLESS:
         return "not RLE Lossless"
-    if h.frames != 1 or h.samples_per_pixel != 1:
-        return "multi-frame or multi-sample"
-    if h.bits_allocated not in (8, 16):
-        return f"{h.bits_allocated} bits allocated"
-    if h.pixel_representation == 1 and (h.bits_stored or 0) < h.bits_allocated:
-        return "signed values narrower than their container"
-    if h.pixel_data_offset is None:
+    issue = _plain_frame_issue(h)
+    if issue is None and h.pixel_data_offset is None:
         return "position of the pixel data unknown"
-    return None
+    return issue
 
 
 def read_rle_frame(path: Path, offset: int) -> bytes:
