@@ -372,6 +372,19 @@ class DenseTask(Task):
         self.protocol = protocol  # type: ignore[misc]
         self.name = name or type(self).name  # type: ignore[misc]
 
+    def _seeded_train_split(self, model: BenchModel, ctx: BenchContext
+                            ) -> tuple[int, nn.Module, DenseSet]:
+        """(seed, encoder, internal train+val images) of one run: torch seeded, and the encoder
+        a copy under fine-tuning so the caller's model is never changed."""
+        import torch
+
+        seed = ctx.seed_for(self.name, model.name)
+        torch.manual_seed(seed)
+        encoder = copy.deepcopy(model.encoder) if self.protocol == "finetune" else model.encoder
+        train = load_dense(ctx, "internal", ("train", "val"), int(getattr(encoder, "in_chans", 1)),
+                           ctx.budget.get("max_train_images", task=self.name), seed)
+        return seed, encoder, train
+
 
 class LesionDetectionTask(DenseTask):
     """Detect lesions (every BOX_CLASSES kind) with a Faster R-CNN + FPN on the encoder."""
@@ -388,14 +401,7 @@ class LesionDetectionTask(DenseTask):
 
         b = ctx.budget
         cfg = DetectorConfig.from_budget(b, self.name)
-        seed = ctx.seed_for(self.name, model.name)
-        torch.manual_seed(seed)
-        encoder = model.encoder
-        if self.protocol == "finetune":
-            encoder = copy.deepcopy(encoder)
-        in_chans = int(getattr(encoder, "in_chans", 1))
-        train = load_dense(ctx, "internal", ("train", "val"), in_chans,
-                           b.get("max_train_images", task=self.name), seed)
+        seed, encoder, train = self._seeded_train_split(model, ctx)
         n_boxes = sum(len(x) for x in train.boxes)
         if len(train) < 2 or n_boxes == 0:
             raise TaskError(f"{self.name}: the internal train/val split has {len(train)} "

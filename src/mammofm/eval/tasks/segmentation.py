@@ -17,7 +17,6 @@ images that have a lesion). Per-image scores go to ``<task dir>/segmentation_<si
 
 from __future__ import annotations
 
-import copy
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -154,12 +153,7 @@ class LesionSegmentationTask(DenseTask):
 
         b = ctx.budget
         cfg = DecoderConfig.from_budget(b, self.name)
-        seed = ctx.seed_for(self.name, model.name)
-        torch.manual_seed(seed)
-        encoder = copy.deepcopy(model.encoder) if self.protocol == "finetune" else model.encoder
-        in_chans = int(getattr(encoder, "in_chans", 1))
-        train = load_dense(ctx, "internal", ("train", "val"), in_chans,
-                           b.get("max_train_images", task=self.name), seed)
+        seed, encoder, train = self._seeded_train_split(model, ctx)
         n_les = int((train.masks.flatten(1).amax(1) > 0).sum()) if len(train) else 0
         if len(train) < 2 or n_les == 0:
             raise TaskError(f"{self.name}: the internal train/val split has {len(train)} "
