@@ -177,16 +177,22 @@ def _baselines(test, size: tuple[int, int], seed: int = 0) -> dict[str, dict[str
     return out
 
 
-@pytest.mark.slow
-def test_detector_beats_trivial_baselines_on_held_out_images(tmp_path):
+def tiny_tower_on_blobs(tmp_path: Path, budget: Budget) -> tuple[BenchModel, BenchContext]:
+    """mammoclip-tiny's tower (seed 0) and a context on a 24-patient blob cohort at 128x80
+    with 6 test patients: the setting of the dense learning tests."""
     from mammofm.models import create_model
 
     coh = blob_cohort(tmp_path / "c", n_patients=24, size=(128, 80), n_test=6)
     torch.manual_seed(0)
     encoder = create_model("mammoclip-tiny").visual
-    ctx = BenchContext(cohort=coh, out_dir=tmp_path / "bench", seed=0,
-                       budget=Budget(head_steps=120, bootstrap=50, batch_size=8))
-    res = get_task("lesion_detection").run(BenchModel("tiny", encoder), ctx)
+    return BenchModel("tiny", encoder), BenchContext(cohort=coh, out_dir=tmp_path / "bench",
+                                                     seed=0, budget=budget)
+
+
+@pytest.mark.slow
+def test_detector_beats_trivial_baselines_on_held_out_images(tmp_path):
+    model, ctx = tiny_tower_on_blobs(tmp_path, Budget(head_steps=120, bootstrap=50, batch_size=8))
+    res = get_task("lesion_detection").run(model, ctx)
     test = load_dense(ctx, "internal", ("test",))
     base = _baselines(test, test.size)
     assert res.primary == "froc_mean" and res.metrics["n_lesions"] >= 5

@@ -13,7 +13,7 @@ from mammofm.eval.metrics.segmentation import SegmentationMetrics
 from mammofm.eval.tasks.detection import load_dense
 from mammofm.eval.tasks.segmentation import (DecoderConfig, build_decoder, mask_to_original,
                                              segmentation_loss)
-from test_detection import TinyTower, blob_cohort
+from test_detection import TinyTower, blob_cohort, tiny_tower_on_blobs
 
 
 def test_tasks_are_registered_with_both_protocols():
@@ -81,14 +81,8 @@ def _baselines(test) -> dict[str, float]:
 
 @pytest.mark.slow
 def test_decoder_beats_trivial_baselines_on_held_out_images(tmp_path):
-    from mammofm.models import create_model
-
-    coh = blob_cohort(tmp_path / "c", n_patients=24, size=(128, 80), n_test=6)
-    torch.manual_seed(0)
-    encoder = create_model("mammoclip-tiny").visual
-    ctx = BenchContext(cohort=coh, out_dir=tmp_path / "bench", seed=0,
-                       budget=Budget(head_steps=150, bootstrap=100, batch_size=8))
-    res = get_task("lesion_segmentation").run(BenchModel("tiny", encoder), ctx)
+    model, ctx = tiny_tower_on_blobs(tmp_path, Budget(head_steps=150, bootstrap=100, batch_size=8))
+    res = get_task("lesion_segmentation").run(model, ctx)
     base = _baselines(load_dense(ctx, "internal", ("test",)))
     assert res.primary == "dice" and res.metrics["n_lesion"] >= 5
     assert res.metrics["dice"] > max(base.values()) + 0.2
