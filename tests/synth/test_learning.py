@@ -181,3 +181,11 @@ def test_lesion_gain_scales_conspicuity_and_nothing_else():
     a = one.presentation.pixels[away].astype(np.float64)
     b = three.presentation.pixels[away].astype(np.float64)
     assert away.sum() > 1000 and np.corrcoef(a, b)[0, 1] > 0.95
+
+
+def test_a_non_positive_lesion_gain_is_refused_before_writing(tmp_path):
+    from mammofm.synth import generate_cohort
+
+    with pytest.raises(ValueError, match="lesion_gain must be > 0"):
+        generate_cohort(tmp_path / "c", patients=1, lesion_gain=0.0, progress=False)
+    assert not (tmp_path / "c").exists()

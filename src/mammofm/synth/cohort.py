@@ -173,6 +173,8 @@ def generate_cohort(out_dir: str | os.PathLike[str], config: CohortConfig | None
     """
     cfg = replace(config or CohortConfig(), **overrides)
     get_site(cfg.site), get_prevalence(cfg.prevalence)  # fail early on unknown names
+    if not cfg.lesion_gain > 0:
+        raise ValueError(f"lesion_gain must be > 0 (1 = physical contrast), got {cfg.lesion_gain!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "synth_config.json", cfg.to_json() + "\n")
