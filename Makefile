@@ -4,6 +4,11 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.mammofm-installed
+# A dropped connection mid-download (seen in CI on a 104 MB wheel) must not fail the install:
+# pip retries connections and resumes partial downloads, and each step is tried three times.
+PIP    := $(BIN)/python -m pip --retries 10 --timeout 60
+RETRY3 := for attempt in 1 2 3; do
+DONE3  := && break; if [ $$attempt = 3 ]; then exit 1; fi; echo "pip failed (attempt $$attempt of 3); retrying in 15 s"; sleep 15; done
 DEMO_OUT ?= demo_out
 
 .PHONY: install demo test test-fast bench clean
@@ -12,10 +17,10 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(RETRY3) $(PIP) install --quiet --upgrade pip $(DONE3)
 	# torch first, pinned exactly: an unpinned resolver pulls a multi-GB download
-	$(BIN)/python -m pip install --quiet torch==2.14.1 torchvision==0.29.1
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(RETRY3) $(PIP) install --quiet --resume-retries 20 torch==2.14.1 torchvision==0.29.1 $(DONE3)
+	$(RETRY3) $(PIP) install --quiet --resume-retries 20 -e '.[dev]' $(DONE3)
 	touch $(STAMP)
 
 demo: install
