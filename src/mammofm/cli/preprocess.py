@@ -38,8 +38,8 @@ def register(app: typer.Typer) -> None:
         decoder: str = typer.Option("auto", "--decoder", help="auto (fastest correct, then the "
                                     "others), rle, dicomsdl, pydicom, gdcm or pylibjpeg"),
         dataset: str = typer.Option("", "--dataset", help="value of the manifest's dataset column"),
-        compression: int = typer.Option(1, "--png-compression", min=0, max=9,
-                                        help="PNG zlib level (1 = fast)"),
+        compression: int = typer.Option(1, "--png-compression", min=0, max=12,
+                                        help="PNG deflate level, 0-12 (0 = stored, 1 = fast)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
         sheet: Path = typer.Option(None, "--sheet", help="also write a contact sheet PNG of every "
                                    "output (laterality, view, flip on each tile; failures red)"),

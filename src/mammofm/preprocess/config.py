@@ -25,7 +25,7 @@ class PreprocessConfig:
     apply_voi: bool = True  # False: min-max of the modality values instead
     decoder: str = "auto"
     workers: int = 1  # processes for run_preprocess (see default_workers() for "all cores")
-    png_compression: int = 1  # zlib level; 1 is fast and nearly as small as 9
+    png_compression: int = 1  # deflate level 0-12 (libdeflate); 1 is fast and nearly as small as 9
     dataset: str = ""  # the manifest's dataset column
     side_min_confidence: float = 0.2  # image side score needed to overrule the tags
     crop: CropParams = field(default_factory=CropParams)
@@ -39,6 +39,9 @@ class PreprocessConfig:
         if self.manifest_format not in ("parquet", "csv"):
             raise ValueError(
                 f"manifest_format must be parquet or csv, got {self.manifest_format!r}")
+        if not 0 <= int(self.png_compression) <= 12:
+            raise ValueError(
+                f"png_compression must be 0-12 (deflate level), got {self.png_compression}")
         if min(self.size) < 8:
             raise ValueError(f"size too small: {self.size}")
 

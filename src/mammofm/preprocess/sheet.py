@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .png import write_png
+from mammofm.common.atomic import atomic_write_bytes
 
 
 def contact_sheet(manifest: pd.DataFrame, path: str | os.PathLike[str],
@@ -45,4 +45,7 @@ def contact_sheet(manifest: pd.DataFrame, path: str | os.PathLike[str],
     while len(tiles) % cols:
         tiles.append(np.zeros_like(tiles[0]))
     grid = np.vstack([np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)])
-    return write_png(path, grid)
+    ok_, buf = cv2.imencode(".png", grid)  # a BGR picture: OpenCV's own encoder
+    if not ok_:
+        raise ValueError(f"contact_sheet: PNG encoding failed for {path}")
+    return atomic_write_bytes(path, buf.tobytes())
