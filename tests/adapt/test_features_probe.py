@@ -80,3 +80,59 @@ def test_per_breast_means_views():
     assert breasts["n_views"].tolist() == [2, 1, 1]
     _, s2 = per_breast(frame, np.array([[1, 0], [0, 1], [1, 1], [0, 0]]))
     np.testing.assert_allclose(s2, [[0.5, 0.5], [1, 1], [0, 0]])
+
+
+def _few_signals_many_noise(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    X = rng.normal(size=(n, 150))
+    y = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_choose_C_agrees_with_sklearn_grid_search_on_the_same_folds(seed):
+    from sklearn.model_selection import GridSearchCV, StratifiedGroupKFold
+
+    from mammofm.adapt.probe import C_GRID, _pipeline, choose_C
+
+    rng = np.random.default_rng(seed)
+    X, y = _few_signals_many_noise(rng, 80)
+    groups = np.repeat(np.arange(40), 2)
+    ours = choose_C(X, y, groups, seed=seed)
+    folds = list(StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
+                 .split(X, y, groups))
+    ref = GridSearchCV(_pipeline(1.0, seed, 2000, None),
+                       {"logisticregression__C": sorted(C_GRID)}, scoring="roc_auc",
+                       cv=folds).fit(X, y)
+    assert ours == ref.best_params_["logisticregression__C"]
+    auto = linear_probe(X, y, X, seed=seed, groups=groups)
+    assert auto.C == ours
+
+
+def test_choose_C_falls_back_without_two_groups_per_class_and_folds_keep_groups(monkeypatch):
+    import mammofm.adapt.probe as probe
+
+    rng = np.random.default_rng(6)
+    X, y = _few_signals_many_noise(rng, 40)
+    assert probe.choose_C(X, y, np.where(y == 1, "p1", "p0")) == probe.FALLBACK_C
+    seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    class Spy(probe.StratifiedGroupKFold):
+        def split(self, X, y=None, groups=None):  # type: ignore[override]
+            for tr, va in super().split(X, y, groups):
+                seen.append((tr, va))
+                yield tr, va
+
+    monkeypatch.setattr(probe, "StratifiedGroupKFold", Spy)
+    groups = np.repeat(np.arange(10), 4)  # 10 patients, 4 images each
+    probe.choose_C(X, y, groups, seed=0)
+    assert len(seen) >= 2
+    for tr, va in seen:
+        assert not set(groups[tr]) & set(groups[va])
+
+
+def test_probe_records_a_fixed_C_and_refuses_a_bad_one():
+    rng = np.random.default_rng(7)
+    X, y = _few_signals_many_noise(rng, 50)
+    assert linear_probe(X, y, X, seed=0, C=0.3).C == 0.3
+    with pytest.raises(ValueError, match="'auto'"):
+        linear_probe(X, y, X, C="best")

@@ -54,10 +54,11 @@ def patient_subset(frame: pd.DataFrame, fraction: float, seed: int, label: str |
 def probe_fit_score(train: Features, test: Features, label: str, n_classes: int | None = None,
                     seed: int = 0) -> FitScore:
     y = train.labels(label)
+    patients = train.frame["patient_id"].astype(str).to_numpy()
 
-    def fit(mask: np.ndarray) -> np.ndarray:
-        return linear_probe(train.X[mask], y[mask], test.X, seed=seed,
-                            n_classes=n_classes).scores
+    def fit(mask: np.ndarray) -> np.ndarray:  # C chosen on the subset, folds by patient
+        return linear_probe(train.X[mask], y[mask], test.X, seed=seed, n_classes=n_classes,
+                            groups=patients[mask]).scores
     return fit
 
 

@@ -146,12 +146,15 @@ def register(app: typer.Typer) -> None:
                                  f"{sorted(set(feats.frame['split'].astype(str)))})")
             for lab in label:
                 mask = patient_subset(train.frame, fraction, seed, lab)
-                r = linear_probe(train.X[mask], train.labels(lab)[mask], test.X, seed=seed)
+                r = linear_probe(train.X[mask], train.labels(lab)[mask], test.X, seed=seed,
+                                 groups=train.frame["patient_id"].astype(str).to_numpy()[mask])
                 breasts, s = per_breast(test.frame, r.scores, [lab])
                 ci = bootstrap_ci(breasts[lab].to_numpy(float), s, n_resamples=n_resamples,
                                   seed=seed)
                 results[lab] = {**ci.as_dict(), "fraction": fraction,
-                                "n_train_patients": int(train.frame["patient_id"][mask].nunique())}
+                                "n_train_patients":
+                                    int(train.frame["patient_id"][mask].nunique()),
+                                "C": r.C}
                 typer.echo(f"{lab:<24} {ci}  ({results[lab]['n_train_patients']} train patients)")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             _fail(exc)
