@@ -45,6 +45,42 @@ def test_heatmap_shapes_both_methods(tiny_clip):
         text_heatmaps(tiny_clip, x, t, method="nope")
 
 
+def test_saliency_is_pixel_level_and_leaves_the_model_as_it_was(tiny_clip):
+    x = torch.rand(2, 1, 64, 40)
+    t = torch.nn.functional.normalize(torch.randn(8), dim=0)
+    tiny_clip.train()
+    sal = text_heatmaps(tiny_clip, x, t, method="saliency", negative_emb=-t, sigma=0)
+    assert sal.shape == (2, 64, 40) and torch.all(sal >= 0)
+    assert tiny_clip.training  # mode restored
+    assert not any(p.grad is not None for p in tiny_clip.parameters())
+    assert not torch.any(torch.isnan(sal))
+    smooth = text_heatmaps(tiny_clip, x, t, method="saliency", sigma=3)
+    assert smooth.std() < text_heatmaps(tiny_clip, x, t, method="saliency", sigma=0).std()
+
+
+class SpotCLIP(nn.Module):
+    """Image embedding (evidence, 1) normalised, evidence = the image weighted by a Gaussian
+    spot at ``centre``: the similarity to (1, 0) depends on the pixels near the spot only."""
+
+    def __init__(self, centre: tuple[float, float], shape=(64, 40)) -> None:
+        super().__init__()
+        yy, xx = torch.meshgrid(torch.arange(shape[0]) + 0.5, torch.arange(shape[1]) + 0.5,
+                                indexing="ij")
+        self.k = torch.exp(-((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2) / 8.0)
+
+    def encode_image(self, x, normalize=True):
+        ev = (x[:, 0] * self.k).sum(dim=(1, 2)) / self.k.sum()
+        return torch.nn.functional.normalize(torch.stack([ev, 0.2 * torch.ones_like(ev)], 1))
+
+
+@pytest.mark.parametrize("centre", [(10.5, 20.5), (30.5, 50.5), (5.5, 60.5)])
+def test_saliency_peaks_where_the_model_looks(centre):
+    x = torch.full((1, 1, 64, 40), 0.5) + 0.05 * torch.rand(1, 1, 64, 40)
+    sal = text_heatmaps(SpotCLIP(centre), x, torch.tensor([1.0, 0.0]), method="saliency")
+    px, py = heatmap_peak(sal[0].numpy())
+    assert abs(px - centre[0]) <= 1.5 and abs(py - centre[1]) <= 1.5
+
+
 class BrightCLIP(nn.Module):
     """Cells embed as (intensity, 1); 'present' prompts = (1, 0), 'absent' = (0, 1): the
     contrast map rises with brightness, so it must point at the bright disc."""

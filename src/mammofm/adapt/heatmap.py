@@ -12,6 +12,13 @@ the projected feature map, whose mean is the image embedding before normalisatio
 ``gradcam``: Grad-CAM of the image-text similarity with respect to the same map (ReLU of the
 gradient-weighted channel sum), for towers whose head is not applicable per location.
 
+``saliency``: gradient x input of the image-text similarity with respect to the pixels (its
+magnitude, summed over channels), smoothed by a Gaussian of ``sigma`` pixels, about a lesion's
+scale. It is the only one of the three at pixel resolution: the other two are as coarse as the
+tower's stride (32 px for a timm CNN), which is coarser than a mass on a small image. On the
+synthetic benchmark it is the only one that finds masses (``benchmarks/mammoclip.py``, which
+also scores a difference-of-Gaussians blob detector and an untrained tower as baselines).
+
 With ``contrast`` the map is sim(finding present) - sim(finding absent) per cell (the two
 prompt-ensemble classes of a zero-shot task), which cancels what both prompts share ("breast").
 Maps are upsampled bilinearly to the image size. The pointing game counts an image as a hit
@@ -30,11 +37,13 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torchvision.transforms.functional import gaussian_blur
 
 from .prompts import ZeroShotTask, get_task
 from .zeroshot import class_embeddings
 
-Method = Literal["dense", "gradcam"]
+Method = Literal["dense", "gradcam", "saliency"]
+METHODS: tuple[str, ...] = ("dense", "gradcam", "saliency")
 
 
 def _parts(model: nn.Module) -> tuple[nn.Module, object, object, nn.Module]:
@@ -92,14 +101,36 @@ def _cell_maps(model: nn.Module, images: torch.Tensor, t: torch.Tensor,
             (grad,) = torch.autograd.grad(sim.sum(), fm)
         weights = grad.mean(dim=(2, 3), keepdim=True)
         return F.relu((weights * fm.detach()).sum(1))
-    raise ValueError(f"unknown heatmap method {method!r} (dense or gradcam)")
+    raise ValueError(f"unknown heatmap method {method!r} ({', '.join(METHODS)})")
+
+
+def smooth(maps: torch.Tensor, sigma: float) -> torch.Tensor:
+    """(B, H, W) maps blurred by a Gaussian of ``sigma`` pixels (no-op for sigma <= 0)."""
+    if sigma <= 0:
+        return maps
+    k = 2 * int(np.ceil(3 * sigma)) + 1
+    return gaussian_blur(maps[:, None], kernel_size=[k, k], sigma=[sigma, sigma])[:, 0]
+
+
+def _saliency_maps(model: nn.Module, images: torch.Tensor, t: torch.Tensor,
+                   n: torch.Tensor | None, sigma: float) -> torch.Tensor:
+    """(B, H, W) |gradient x input| of the (contrast) similarity, smoothed."""
+    with torch.enable_grad():
+        x = images.detach().clone().requires_grad_(True)
+        z = model.encode_image(x, normalize=True)
+        sim = (z * t).sum(-1)
+        if n is not None:
+            sim = sim - (z * n).sum(-1)
+        (grad,) = torch.autograd.grad(sim.sum(), x)
+    return smooth((grad * images).abs().sum(1), sigma)
 
 
 def text_heatmaps(model: nn.Module, images: torch.Tensor, text_emb: torch.Tensor,
                   *, method: Method = "dense", negative_emb: torch.Tensor | None = None,
-                  stitch: int = 1) -> torch.Tensor:
+                  stitch: int = 1, sigma: float = 2.0) -> torch.Tensor:
     """(B, H, W) maps of ``images`` (B, C, H, W) for per-image prompt embeddings (B, E)
     (or one (E,) for all); ``negative_emb`` is subtracted (contrast) when given.
+    ``sigma``: the smoothing of ``saliency`` maps, in pixels (the other methods ignore it).
 
     ``stitch`` > 1 is shift-and-stitch: the image is also run shifted by multiples of
     stride / stitch, and the cell maps are interleaved into one map ``stitch`` times finer
@@ -111,6 +142,11 @@ def text_heatmaps(model: nn.Module, images: torch.Tensor, text_emb: torch.Tensor
     t = text_emb.expand(b, -1) if text_emb.ndim == 1 else text_emb
     n = None if negative_emb is None else (
         negative_emb.expand(b, -1) if negative_emb.ndim == 1 else negative_emb)
+    if method == "saliency":
+        try:
+            return _saliency_maps(model, images, t, n, sigma)
+        finally:
+            model.train(was_training)
     try:
         base = _cell_maps(model, images, t, n, method)
         if stitch <= 1:
@@ -183,7 +219,8 @@ def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
                           kind: str | None = None, method: Method = "dense",
                           contrast: bool = True, batch_size: int = 16,
                           breast_threshold: float = 0.02, tolerance: float = 0.0,
-                          stitch: int = 1, max_images: int | None = None) -> PointingResult:
+                          stitch: int = 1, sigma: float = 2.0,
+                          max_images: int | None = None) -> PointingResult:
     """Pointing game of one finding over the images of ``dataset`` that have boxes of it.
 
     ``dataset`` items follow the MammoImageDataset contract (``image``, ``image_id``,
@@ -213,7 +250,7 @@ def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
         pos = torch.stack([cls[s][1] for s in sides])
         neg = torch.stack([cls[s][0] for s in sides]) if contrast else None
         maps = text_heatmaps(model, x, pos, method=method, negative_emb=neg,
-                             stitch=stitch).numpy()
+                             stitch=stitch, sigma=sigma).numpy()
         regions = [(it["image"].amax(0) > breast_threshold).numpy() for it in items]
         boxes = [by_image[str(it["image_id"])] for it in items]
         hits += pointing_game(list(maps), boxes, regions, tolerance).tolist()
