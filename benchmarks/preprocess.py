@@ -10,7 +10,7 @@ is the best of ``--rounds`` interleaved rounds (other processes share the CPU;
 interleaving exposes every mode to the same load). Targets printed at the end: full pipeline
 >= 0.6x the fastest decode-only rate and >= 3x the naive pipeline, at the same worker count.
 Both pipelines write 1520x912 PNGs; the targets are checked on the default pipeline (16-bit
-PNG, zlib level 1). "PNG level 0" (stored, 3x larger files) shows what PNG compression costs;
+PNG, deflate level 1). "PNG level 0" (stored, 3x larger files) shows what PNG compression costs;
 the mean PNG size of each mode is printed too.
 
 "decode as the pipeline does" (not a target baseline: the issue's baselines are the plain
