@@ -68,6 +68,7 @@ class Settings:
     workers: int = 2
     stitch: int = 4  # shift-and-stitch factor of the heatmaps (stride 32 -> 8)
     pointing_tolerance: float = 4.0  # px at the benchmark image size
+    saliency_sigma: float = 2.0  # px: smoothing of the saliency maps, about a mass's radius
     work: Path = HERE / ".work" / "mammoclip"
     out: Path = HERE / "results"
 
@@ -114,6 +115,13 @@ def _run_name(s: Settings) -> str:
 
 
 def zero_shot_rows(model: Any, test_feats: Any, s: Settings) -> tuple[list[Row], dict]:
+    """Zero-shot AUC for mass and calcification; for composition (4 classes, imbalanced:
+    b and c are most breasts) the judged figure is balanced accuracy (mean recall per class),
+    where chance and the majority-class rule both score 0.25, with plain accuracy beside it
+    against the majority class. "Well above chance": balanced accuracy >= 0.35 and its CI
+    above 0.25."""
+    from sklearn.metrics import balanced_accuracy_score
+
     from mammofm.adapt import bootstrap_ci, zero_shot
 
     rows, raw = [], {}
@@ -124,14 +132,22 @@ def zero_shot_rows(model: Any, test_feats: Any, s: Settings) -> tuple[list[Row],
         if r.metric_name == "auc":
             base = f"target >= {target:.2f}" if target else "chance 0.50"
             ok = ci.point >= target if target else ci.point > 0.5
-        else:
-            y = r.labels[~np.isnan(r.labels)].astype(int)
-            majority = float(np.bincount(y).max() / len(y))
-            base = f"chance 0.25, majority class {majority:.3f}"
-            ok = ci.point > max(0.25, majority) + 0.1
-            raw[task]["majority"] = majority
-        rows.append(Row(f"zero-shot {task} {r.metric_name} (per breast)", str(ci), base,
-                        _verdict(ok), raw[task]))
+            rows.append(Row(f"zero-shot {task} auc (per breast)", str(ci), base,
+                            _verdict(ok), raw[task]))
+            continue
+        y = r.labels[~np.isnan(r.labels)].astype(int)
+        majority = float(np.bincount(y).max() / len(y))
+        raw[task]["majority"] = majority
+        bal = bootstrap_ci(r.labels, r.breast_scores, n_resamples=s.n_resamples, seed=s.seed,
+                           metric=lambda yy, ss: balanced_accuracy_score(
+                               yy.astype(int), np.argmax(ss, axis=1)))
+        raw[task + "_balanced"] = bal.as_dict()
+        rows.append(Row(f"zero-shot {task} balanced accuracy (per breast)", str(bal),
+                        "chance 0.25 (majority class 0.25 too); PASS needs >= 0.35 and CI "
+                        "above 0.25", _verdict(bal.point >= 0.35 and bal.low > 0.25),
+                        raw[task + "_balanced"]))
+        rows.append(Row(f"zero-shot {task} accuracy (per breast)", str(ci),
+                        f"chance 0.25, majority class {majority:.3f}", "info", raw[task]))
     return rows, raw
 
 
@@ -191,29 +207,63 @@ def probe_and_scratch(model: Any, cohort: Any, train_f: Any, test_f: Any, s: Set
 
 
 def pointing_rows(model: Any, cohort: Any, s: Settings) -> list[Row]:
-    """Mass pointing game on the test images with mass boxes, dense and Grad-CAM maps,
-    strict (the peak inside the box) and with a tolerance, each against the chance of a
-    uniformly random breast pixel under the same rule."""
+    """Mass pointing game on the test images with mass boxes, strict (the peak inside the
+    box) and with a tolerance. The judged map is ``saliency`` (pixel level); ``dense`` and
+    ``gradcam`` (stride-limited) are shown for information. Baselines under the same rule: a
+    uniformly random breast pixel, a difference-of-Gaussians blob detector on the image (no
+    model: how far plain image processing gets on these masses), and the saliency of the same
+    tower untrained (what the architecture alone gives). PASS needs >= 0.6 and both beaten."""
     from mammofm.adapt.heatmap import finding_pointing_game
     from mammofm.data import MammoImageDataset
+    from mammofm.models import create_model
 
     ds = MammoImageDataset(cohort.split("test"))
     ann = cohort.annotations
+    untrained = create_model("mammoclip-tiny", seed=s.seed + 1, image_size=s.size)
     rows = []
     for tol in (0.0, s.pointing_tolerance):
+        rule = "strict" if tol == 0 else f"tolerance {tol:g} px"
         chance = _pointing_chance(ds, ann, "mass", tol)
-        for method in ("dense", "gradcam"):
+        blob = _blob_pointing(ds, ann, "mass", tol, s.saliency_sigma)
+        raw = finding_pointing_game(untrained, ds, ann, "mass", method="saliency",
+                                    tolerance=tol, sigma=s.saliency_sigma).accuracy
+        for method in ("saliency", "dense", "gradcam"):
             r = finding_pointing_game(model, ds, ann, "mass", method=method, tolerance=tol,
-                                      stitch=s.stitch)
-            rule = "strict" if tol == 0 else f"tolerance {tol:g} px"
+                                      stitch=s.stitch, sigma=s.saliency_sigma)
+            judged = method == "saliency"
+            how = f"sigma {s.saliency_sigma:g} px" if judged else f"stitch {s.stitch}"
+            base = f"random breast pixel {chance:.3f}"
+            if judged:
+                base = f"target >= 0.60; {base}, DoG blob detector {blob:.3f}, untrained " \
+                       f"tower saliency {raw:.3f}"
+            ok = r.accuracy >= 0.6 and r.accuracy > max(blob, raw, chance)
             rows.append(Row(
-                f"pointing game, masses, {method} map (stitch {s.stitch}), {rule}, "
-                f"{len(r.hits)} images", f"{r.accuracy:.3f}",
-                f"target >= 0.60; random breast pixel {chance:.3f}",
-                _verdict(r.accuracy >= 0.6),
+                f"pointing game, masses, {method} map ({how}), {rule}, {len(r.hits)} images",
+                f"{r.accuracy:.3f}", base, _verdict(ok) if judged else "info",
                 {"accuracy": r.accuracy, "n": int(len(r.hits)), "chance": chance,
-                 "tolerance": tol, "method": method}))
+                 "blob_detector": blob, "untrained_saliency": raw, "tolerance": tol,
+                 "method": method}))
     return rows
+
+
+def _blob_pointing(ds: Any, ann: Any, kind: str, tolerance: float, sigma: float) -> float:
+    """Pointing-game accuracy of a difference-of-Gaussians (sigma, 3 sigma) of the image."""
+    from mammofm.adapt.heatmap import pointing_game, smooth
+
+    a = ann[ann["kind"].astype(str) == kind]
+    a = a[a[["x0", "y0", "x1", "y1"]].notna().all(axis=1)]
+    by_image = {str(k): g[["x0", "y0", "x1", "y1"]].to_numpy(float)
+                for k, g in a.groupby(a["image_id"].astype(str))}
+    maps, boxes, regions = [], [], []
+    for i, iid in enumerate(ds.manifest["image_id"].astype(str)):
+        if iid not in by_image:
+            continue
+        img = ds[i]["image"].amax(0)[None].float()
+        dog = smooth(img, sigma) - smooth(img, 3 * sigma)
+        maps.append(dog[0].numpy())
+        boxes.append(by_image[iid])
+        regions.append(img[0].numpy() > 0.02)
+    return float(pointing_game(maps, boxes, regions, tolerance).mean()) if maps else float("nan")
 
 
 def _pointing_chance(ds: Any, ann: Any, kind: str, tolerance: float = 0.0) -> float:
