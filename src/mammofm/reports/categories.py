@@ -60,10 +60,11 @@ class CategoryMention:
         return not (self.prior or self.hypothetical or self.question)
 
 
-#: where a mention can start: every CATEGORY_RE match begins with "acr", "bi" or "cat". A
-#: pattern of literals is searched in C, so the full pattern runs only at those few places
-#: (same matches as ``CATEGORY_RE.finditer``, several times faster).
-_STARTS = re.compile(r"bi|acr|cat")
+#: where a mention can start: every CATEGORY_RE match begins, after no letter, with "acr",
+#: "cat" or "bi" and an "r" ("bi-rads", "birads", "bi rasds"). This pattern opens on literals
+#: and is searched in C, so the full pattern runs only at those few places (same matches as
+#: ``CATEGORY_RE.finditer``, several times faster; "bilateral", "biopsy" are passed over).
+_STARTS = re.compile(r"bi(?<![a-z]..)(?=\s*-?\s*r)|acr(?<![a-z]...)|cat(?<![a-z]...)")
 
 
 def _mentions(low: str) -> list[re.Match[str]]:

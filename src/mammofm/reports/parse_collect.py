@@ -69,15 +69,25 @@ def _file_vocabulary(r: Report, vocab_hits: list[tuple[int, int, str]]) -> None:
     sents, items, cue_lists = r.sents, r.items, r.cues
     masks = sorted(r.masked)
     si, mi, n_s, n_m = 0, 0, len(sents), len(masks)
-    lookup = vocab.lookup
+    if not n_s:
+        return
+    meanings = vocab.meanings
+    s_start, s_end = sents[0].start, sents[0].end
     for s, e, t in vocab_hits:
-        while si < n_s and sents[si].end <= s:
+        if s_end <= s:
             si += 1
-        if si >= n_s:
-            break
-        if s < sents[si].start:
+            while si < n_s and sents[si].end <= s:
+                si += 1
+            if si >= n_s:
+                break
+            s_start, s_end = sents[si].start, sents[si].end
+        if s < s_start:
             continue  # inside a header, between sentences
-        masked = False
+        cue_kinds, terms = meanings(t)
+        for v in cue_kinds:
+            cue_lists[si].append((s, e, v))
+        if not terms:
+            continue
         if n_m:
             while mi < n_m and masks[mi][1] < e:
                 mi += 1
@@ -85,11 +95,11 @@ def _file_vocabulary(r: Report, vocab_hits: list[tuple[int, int, str]]) -> None:
             # masks are sorted by start: a later one can contain the hit only if it starts by s
             if not masked and mi + 1 < n_m and masks[mi + 1][0] <= s:
                 masked = any(a <= s and e <= b for a, b in masks[mi:mi + 3])
-        for f, v in lookup(t):
-            if f == "cue":
-                cue_lists[si].append((s, e, v))
-            elif not masked:
-                items[si].append(Item(s, e, f, v, t))
+            if masked:
+                continue
+        lst = items[si]
+        for f, v in terms:
+            lst.append(Item(s, e, f, v, t))
 
 
 _NPLUS = re.compile(r"([\d.]+)\s*([a-z]*)")

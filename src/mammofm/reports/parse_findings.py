@@ -56,8 +56,18 @@ _MODALITY_WORDS = (("ultrasound", cues.US_WORDS), ("mri", cues.MRI_WORDS),
                    ("tomosynthesis", cues.TOMO_WORDS))
 
 
+#: fields an item may give to the anchor written right after it ("an oval mass", "5 mm mass")
+_NEXT_OWNED = frozenset(DESCRIPTOR_FIELDS + ("size",))
+
+
+#: fields whose items can open a finding (``_anchors``); a sentence without any has none
+_ANCHOR_FIELDS = frozenset({"kind", "asymmetry_type", "morphology", "weak_kind"})
+
+
 # ---------------------------------------------------------------------------------------------
 def _anchors(r: Report, i: int) -> list[Item]:
+    if _ANCHOR_FIELDS.isdisjoint(r.fields[i]):
+        return []
     items = r.items[i]
     out: list[Item] = []
     used: set[tuple[int, int]] = set()
@@ -189,7 +199,7 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
         next_i = idx if idx < len(anchors) else None
         order: list[int] = []
         if next_i is not None and (prev_i is None or (
-                it.field in DESCRIPTOR_FIELDS + ("size",) and
+                it.field in _NEXT_OWNED and
                 _adjacent_before(r, it, anchors[next_i], items))):
             order = [next_i] + ([prev_i] if prev_i is not None else [])
         else:
@@ -413,7 +423,8 @@ def build_finding(r: Report, f: Found) -> dict[str, Any]:
     """One finding as the dict the schema validates (values as canonical strings)."""
     d = f.d
     kind = d.kind
-    ev = {k: r.span(*v) for k, v in d.ev.items()}
+    # (spans map to the source only where HTML was removed; else they are the source's)
+    ev = dict(d.ev) if r.p.offsets is None else {k: r.span(*v) for k, v in d.ev.items()}
     ev["kind"] = r.span(d.anchor.start, d.anchor.end)
     if d.side_span:
         ev["laterality"] = r.span(*d.side_span)

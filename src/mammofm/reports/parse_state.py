@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any
 
 
@@ -35,6 +36,10 @@ ADJ_GAP = re.compile(r"^[\s,]*(?:(?:a|an|and|the|small|large|tiny|subtle|few|sev
                       r"two|three|second|another|additional|benign|appearing|suspicious|new|"
                       r"discrete|dominant|solid|partially|partly|well|somewhat|slightly|"
                       r"approx\w*|about|measuring|appearing|ill|of)\s*[,]?\s*)*$")
+
+
+_FIELD = attrgetter("field")  # of an Item
+_KIND = itemgetter(2)  # of a cue (start, end, kind)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +77,14 @@ class Draft:
             self.ev[name] = (item.start, item.end)
 
 
+#: finding kind (its value) -> the descriptor fields it may have
+_ALLOWED: dict[str, frozenset[str]] = {k.value: frozenset(v) for k, v in KIND_DESCRIPTORS.items()}
+
+
 def allowed(kind: str, name: str) -> bool:
-    return name in KIND_DESCRIPTORS[FindingKind(kind)]
+    """Whether a finding of this kind can have descriptor ``name`` (the schema's table)."""
+    names = _ALLOWED.get(kind)
+    return name in (KIND_DESCRIPTORS[FindingKind(kind)] if names is None else names)
 
 
 class Report:
@@ -114,8 +125,8 @@ class Report:
     def index(self) -> None:
         """Per-sentence summaries of the collected items and cues (read by every field reader
         instead of rescanning the lists)."""
-        self.fields = [{it.field for it in lst} for lst in self.items]
-        self.cue_kinds = [{c[2] for c in lst} for lst in self.cues]
+        self.fields = [set(map(_FIELD, lst)) for lst in self.items]
+        self.cue_kinds = [set(map(_KIND, lst)) for lst in self.cues]
         self.sides = [{it.value for it in lst if it.field == "laterality" and
                        it.value in ("L", "R", "B")} if "laterality" in f else set()
                       for lst, f in zip(self.items, self.fields)]
@@ -161,7 +172,8 @@ class Report:
         return "mammography"
 
     def span(self, a: int, b: int) -> tuple[int, int]:
-        return self.p.span(a, b)
+        """A span of the prepared text as offsets into the source text."""
+        return (a, b) if self.p.offsets is None else self.p.span(a, b)
 
 
 def side_of(item: Item) -> str | None:

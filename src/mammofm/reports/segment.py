@@ -56,6 +56,8 @@ _BREAKS = re.compile(r"[;!\u2022\n.?](?:(?<=\?)(?=[\s\",]|$)"
                      r"|(?<=[rstfgxe]\.)(?=[ \n\t\",]|$)(?P<ab>)"
                      r"|(?<=\.)(?<![. \n].)(?=[ \n\t\",]|$)|(?<![.?]))")
 _BLANK_AHEAD = re.compile(r"[ \t]*\n")
+#: what a blank line ahead opens with (a cheap test before the pattern; "" never matches)
+_BLANK_OPENERS = frozenset(" \t\n")
 _ALNUM = re.compile(r"[^\W_]")
 #: what an exam title says (a first sentence without any of these is already the report)
 _TITLE_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt|cad)(?![a-z])|"
@@ -64,7 +66,8 @@ _TITLE_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|db
 _EXAM_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt)(?![a-z])|"
                          r"tomosynthesis|exam|study")
 _FINDING_WORDS = re.compile(r"mass|calcif|asymmetr|distortion|implant|node|lesion|nodule|cyst")
-_ABBREV = ("dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e")
+_ABBREV = frozenset({"dr", "vs", "st", "cf", "mr", "ms", "fig", "approx", "e.g", "i.e"})
+_ABBREV_LEN = max(map(len, _ABBREV))
 #: what a sentence opens with that is not part of it: quotes, dashes, colons, a list number
 #: (the leading characters first, then a bullet; the bullet's own spaces and marks are
 #: among those characters, so only a number can follow them)
@@ -81,8 +84,10 @@ def _headers(low: str) -> list[tuple[int, int, str, str]]:
         if not low[pos + 1:pos + 2].isdigit():
             # (the header pattern opens on optional spaces: starting at the stretch start
             # covers a header after leading spaces too)
-            a = max(pos - 70, rfind("\n", 0, pos) + 1, rfind(".", 0, pos) + 1,
-                    rfind(",", 0, pos) + 1, rfind(";", 0, pos) + 1, 0)
+            # (only the last 70 characters can hold the stretch start: search just those)
+            lo = max(pos - 70, 0)
+            a = max(lo, rfind("\n", lo, pos) + 1, rfind(".", lo, pos) + 1,
+                    rfind(",", lo, pos) + 1, rfind(";", lo, pos) + 1)
             m = fullmatch(low, a, pos + 1)
             if m is not None:
                 kind = m.lastgroup or ""
@@ -99,7 +104,10 @@ def _headers(low: str) -> list[tuple[int, int, str, str]]:
 def _is_abbrev(low: str, i: int) -> bool:
     """The "." at ``i`` ends an abbreviation ("dr.", "approx.", "e.g.")."""
     j = i
-    while j > 0 and (low[j - 1].isalpha() or low[j - 1] == "."):
+    # no abbreviation is longer than _ABBREV_LEN: a run of letters walked back further than
+    # that is a plain word either way (the piece kept is then too long to be one)
+    stop = max(0, i - _ABBREV_LEN - 1)
+    while j > stop and (low[j - 1].isalpha() or low[j - 1] == "."):
         j -= 1
     return low[j:i] in _ABBREV
 
@@ -125,10 +133,10 @@ def _side(word: str) -> str:
 def split(low: str) -> list[Sentence]:
     """Sentences of a prepared (lower-cased) report, in order."""
     events = _headers(low)
-    breaks = [m.start() if m.lastgroup is None else -1 - m.start()
-              for m in _BREAKS.finditer(low)]
-    if any(b < 0 for b in breaks):
-        breaks = [b if b >= 0 else -1 - b for b in breaks if b >= 0 or not _is_abbrev(low, -1 - b)]
+    breaks = []
+    for m in _BREAKS.finditer(low):
+        if m.lastgroup is None or not _is_abbrev(low, m.start()):
+            breaks.append(m.start())
     out: list[Sentence] = []
     section, header, addendum, block = "findings", "", False, 0
     side: str | None = None
@@ -191,7 +199,8 @@ def split(low: str) -> list[Sentence]:
                 if section_line:  # "HISTORY: ..." covers its own line only
                     section, header, section_line = "findings", "", False
                     block += 1
-                if _BLANK_AHEAD.match(low, at + 1, at + 200):
+                if low[at + 1:at + 2] in _BLANK_OPENERS and \
+                        _BLANK_AHEAD.match(low, at + 1, at + 200):
                     block += 1
             elif section_line and section_inline:
                 # "... Comparison: none. No mass ...": a mid-line header covers one sentence

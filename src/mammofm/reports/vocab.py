@@ -142,3 +142,12 @@ def lookup(matched: str) -> tuple[tuple[str, str], ...]:
 def fields_of(matched: str) -> frozenset[str]:
     """The fields a matched wording can belong to."""
     return frozenset(f for f, _ in lookup(matched))
+
+
+@lru_cache(maxsize=65536)
+def meanings(matched: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The meanings of one matched stretch split in two: its ConText cue kinds, and its
+    (field, value) terms (in ``lookup`` order within each)."""
+    pairs = lookup(matched)
+    return (tuple(v for f, v in pairs if f == "cue"),
+            tuple((f, v) for f, v in pairs if f != "cue"))
