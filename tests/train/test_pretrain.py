@@ -79,3 +79,27 @@ def test_bad_config_and_empty_split_are_named(toy_set, tmp_path):
         ClipTrainConfig.from_dict({"bach_size": 3})
     with pytest.raises(TrainConfigError, match="no training breasts.*'nope'"):
         pretrain_clip(toy_set, _config(tmp_path, "x", train_split="nope"))
+
+
+class _Sigterm(pl.Callback):
+    """Sends this process SIGTERM at the start of the second epoch, as a scheduler would."""
+
+    def on_train_epoch_start(self, trainer, module):
+        if trainer.current_epoch == 1:
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_sigterm_raises_a_resumable_interruption_not_a_silent_exit(toy_set, tmp_path):
+    from mammofm.train import TrainingInterrupted
+
+    straight = pretrain_clip(toy_set, _config(tmp_path, "a"))
+    cfg = _config(tmp_path, "b")
+    with pytest.raises(TrainingInterrupted, match=r"SIGTERM in epoch 1 .*last\.ckpt resumes"):
+        pretrain_clip(toy_set, cfg, callbacks=[_Sigterm()])
+    assert not (tmp_path / "b" / "model").exists()
+    resumed = pretrain_clip(toy_set, cfg)
+    a, b = straight.state_dict(), resumed.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)

@@ -90,7 +90,8 @@ def register(app: typer.Typer) -> None:
         strategy: Optional[str] = typer.Option(None, help="auto | ddp | ddp_spawn | fsdp"),
         labelled: list[Path] = typer.Option([], help="labelled manifest(s) turned into text"),
         workers: Optional[int] = typer.Option(None), seed: Optional[int] = typer.Option(None),
-        no_resume: bool = typer.Option(False, help="start afresh even if checkpoints exist"),
+        no_resume: bool = typer.Option(False, "--no-resume",
+                                       help="start afresh even if checkpoints exist"),
     ) -> None:
         """Pretrain Mammo-CLIP on a prepared cohort (reports + images)."""
         from mammofm.train.config import ClipTrainConfig, TrainConfigError
@@ -111,11 +112,14 @@ def register(app: typer.Typer) -> None:
         cfg = ClipTrainConfig.from_dict({**base.to_dict(),
                                          **{k: v for k, v in flags.items() if v is not None}})
         from mammofm.common.manifest import ManifestError
-        from mammofm.train import pretrain_clip
+        from mammofm.train import TrainingInterrupted, pretrain_clip
 
         try:
             pretrain_clip(data, cfg)
         except (ManifestError, TrainConfigError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except TrainingInterrupted as exc:
+            typer.echo(f"interrupted: {exc}", err=True)
+            raise typer.Exit(143) from None  # 128 + SIGTERM, as a shell reports it
         typer.echo(f"trained model: {out / 'model'}")

@@ -15,6 +15,7 @@ _LAZY = {
     "ClipTrainConfig": ".config",
     "TrainConfigError": ".config",
     "pretrain_clip": ".pretrain",
+    "TrainingInterrupted": ".pretrain",
     "ClipLoss": ".losses",
     "measure_train_throughput": ".throughput",
     "compare_precisions": ".throughput",

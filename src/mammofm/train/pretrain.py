@@ -7,6 +7,10 @@ Output folder (``config.output_dir``):
     logs/ , tb/         CSV and TensorBoard logs
     skipped.txt         breasts left out and why
     model/              the trained model (``load_model``-able)
+
+A run stopped by SIGTERM (a scheduler's pre-emption, ``kill``) raises ``TrainingInterrupted``
+naming the checkpoint that resumes it; Lightning alone would end such a run with exit code 0
+and no word, as if it had finished. ``model/`` is written only by a run that finished.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ import pandas as pd
 from mammofm.common.atomic import atomic_write_text
 
 from .config import ClipTrainConfig, TrainConfigError
+
+
+class TrainingInterrupted(RuntimeError):
+    """Training stopped by a signal before its end; running it again resumes it."""
 
 
 def _resolve_data(data: Any) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -100,6 +108,7 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
     import torch
     from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
     from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from mammofm.common.seed import seed_everything
 
@@ -145,7 +154,16 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
         use_distributed_sampler=False, deterministic=False, default_root_dir=str(out))
     resume_from = _last_checkpoint(out) if config.resume else None
     torch.manual_seed(config.seed)
-    trainer.fit(module, ckpt_path=resume_from)
+    try:
+        trainer.fit(module, ckpt_path=resume_from)
+    except SIGTERMException:
+        last = _last_checkpoint(out)
+        how = (f"the last checkpoint {last} resumes it" if last
+               else "no checkpoint was written yet, so it will start afresh")
+        raise TrainingInterrupted(
+            f"{out}: training stopped by SIGTERM in epoch {trainer.current_epoch} (step "
+            f"{trainer.global_step}); {how}: run it again with resume on (the default; "
+            f"without --no-resume)") from None
     model = module.model
     if trainer.is_global_zero:
         if config.recalibrate_bn:
