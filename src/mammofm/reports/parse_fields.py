@@ -19,6 +19,12 @@ _COMPOSITION_CONTEXT = re.compile(r"glandul|fibroglandular|dens|parenchym|compos
                                   r"breast tissue|breasts? (?:is|are)|acr|fatty breasts?(?![a-z])")
 
 
+_BREASTS_AFTER = re.compile(r"\s+breasts?(?![a-z])")
+
+
+_COMPARED = re.compile(r"compar|prior|previous")
+
+
 _FATTY_NOT = re.compile(r"\s+(?:hil|notch|cent|mass|lesion|compon|contain|lymph|node|"
                         r"necrosis|density)")
 
@@ -75,9 +81,13 @@ def read_composition(r: Report) -> dict[str, tuple[str, tuple[int, int]]]:
             continue
         items = [it for it in r.items[i] if it.field == "composition"] \
             if "composition" in r.fields[i] else []
-        if not items and not (hint[i] and _DENSITY_HINT.search(r.low, s.start, s.end)) and \
-                s.header not in _DENSITY_HEADERS:
-            continue  # nothing here could say the composition
+        # whether the sentence holds a density hint (a literal pattern: searching the whole
+        # text within the sentence's bounds is searching the sentence); found at most once
+        dens = None
+        if not items:
+            dens = hint[i] and _DENSITY_HINT.search(r.low, s.start, s.end) is not None
+            if not dens and s.header not in _DENSITY_HEADERS:
+                continue  # nothing here could say the composition
         text = r.low[s.start:s.end]
         if _SOFTWARE_HINT.search(text) and cues.SOFTWARE.search(text):
             continue
@@ -85,15 +95,16 @@ def read_composition(r: Report) -> dict[str, tuple[str, tuple[int, int]]]:
         for it in items:
             if _GUARDED_COMPOSITION.search(it.text):
                 if not _COMPOSITION_CONTEXT.search(text.replace(it.text, " ")) and \
-                        not re.match(r"\s+breasts?(?![a-z])", r.low[it.end:it.end + 9]):
+                        not _BREASTS_AFTER.match(r.low[it.end:it.end + 9]):
                     continue
                 if it.text == "fatty" and _FATTY_NOT.match(r.low, it.end):
                     continue
             found = (str(it.value), it.start, it.end)
             break
         if found is None:
-            m = (_CHECKBOX.search(text) or _LETTER_DENSITY.search(text)) \
-                if _DENSITY_HINT.search(text) else None
+            if dens is None:
+                dens = hint[i] and _DENSITY_HINT.search(r.low, s.start, s.end) is not None
+            m = (_CHECKBOX.search(text) or _LETTER_DENSITY.search(text)) if dens else None
             if m is None and s.header in _DENSITY_HEADERS:
                 m = _BARE_LETTER.match(text)
             if m is not None:
@@ -181,7 +192,7 @@ def read_comparison(r: Report, found: list[Found]) -> tuple[dict[str, Any] | Non
         text = r.low[s.start:s.end]
         maybe = s.section == "comparison" or _COMPARISON_HINT.search(text) is not None
         is_none = cues.COMPARISON_NONE.search(text) if maybe else None
-        if is_none and (s.section == "comparison" or re.search(r"compar|prior|previous", text)):
+        if is_none and (s.section == "comparison" or _COMPARED.search(text)):
             no = no or (s.start + is_none.start(), s.start + is_none.end())
             continue
         m = cues.COMPARISON_YES.search(text) if maybe else None

@@ -25,7 +25,6 @@ from .parse_state import (
     copy_draft,
     merge_into,
     nearest_side,
-    side_of,
 )
 
 
@@ -42,6 +41,14 @@ _MANY = re.compile(r"(?<![a-z])(?:two|three|2|3|both|each)\s+(?:[a-z\-]+\s+){0,4
 
 
 _OBSCURE = re.compile(r"obscur\w*\s+(?:small\s+)?$")
+
+
+#: "upper outer views" (a view, not a place), "posterior acoustic shadowing" (not a depth)
+_VIEWS_AFTER = re.compile(r"\s*views?")
+_VIEWS_END = re.compile(r"views?$")
+_NOT_DEPTH_AFTER = re.compile(r"[\s-]*(?:to|shadow\w*|acoustic|enhancement|features?)(?![a-z])")
+#: what lies between coordinated findings: "distortion and calcifications", "mass or cyst"
+_COORDINATION = re.compile(r"[\s,]*(?:and|or|&)\s+(?:[a-z\-]+\s+){0,3}")
 
 
 _ABBREV_VIEWS = frozenset({"cc", "mlo", "xccl", "xccm"})
@@ -98,15 +105,17 @@ def _anchors(r: Report, i: int) -> list[Item]:
 def in_scope(r: Report, i: int, a: int, b: int) -> tuple[str, tuple[int, int] | None]:
     """Certainty of a mention at [a, b) from the cues of its sentence (ConText scopes)."""
     cs = r.cues[i]
+    # termination cues end a scope: those between trigger and mention cancel the trigger
+    terms = [(s2, e2) for s2, e2, k2 in cs if k2 == "term"] if "term" in r.cue_kinds[i] else ()
     best: tuple[int, str, tuple[int, int]] | None = None
     for s, e, kind in cs:
         if kind in ("neg_pre", "unc_pre") and e <= a:
-            if any(k2 == "term" and e <= s2 and e2 <= a for s2, e2, k2 in cs):
+            if terms and any(e <= s2 and e2 <= a for s2, e2 in terms):
                 continue
             dist = a - e
             cert = "negated" if kind == "neg_pre" else "uncertain"
         elif kind in ("neg_post", "unc_post") and s >= b:
-            if any(k2 == "term" and b <= s2 and e2 <= s for s2, e2, k2 in cs):
+            if terms and any(b <= s2 and e2 <= s for s2, e2 in terms):
                 continue
             dist = s - b
             cert = "negated" if kind == "neg_post" else "uncertain"
@@ -221,10 +230,9 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
         elif f == "kind" and it.text in vocab.NOT_ANCHORS:
             continue
         elif f in ("quadrant", "depth"):
-            if f == "quadrant" and re.match(r"\s*views?", r.low[it.end:it.end + 8]):
+            if f == "quadrant" and _VIEWS_AFTER.match(r.low[it.end:it.end + 8]):
                 continue
-            if f == "depth" and re.match(r"[\s-]*(?:to|shadow\w*|acoustic|enhancement|"
-                                         r"features?)(?![a-z])", r.low[it.end:it.end + 14]):
+            if f == "depth" and _NOT_DEPTH_AFTER.match(r.low[it.end:it.end + 14]):
                 continue
             o = owner(it)
             if o is not None:
@@ -252,10 +260,10 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
         elif f == "view":
             after = r.low[it.end:it.end + 30]
             if it.text not in _ABBREV_VIEWS and not _VIEW_CONTEXT.match(after) and \
-                    not re.search(r"views?$", it.text):
+                    not _VIEWS_END.search(it.text):
                 continue
             if any(o.field == "quadrant" and o.start == it.start for o in items) and \
-                    not re.match(r"\s*views?", after):
+                    not _VIEWS_AFTER.match(after):
                 continue  # "axillary tail" is a place unless it is a view
             if _VIEW_NEGATED.search(r.low[max(s.start, it.start - 30):it.start]) or \
                     "rec" in r.cue_kinds[i]:  # views advised, not seen
@@ -284,7 +292,7 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
     for k in range(len(drafts) - 1):
         a, b = drafts[k], drafts[k + 1]
         between = r.low[a.anchor.end:b.anchor.start]
-        if re.fullmatch(r"[\s,]*(?:and|or|&)\s+(?:[a-z\-]+\s+){0,3}", between) and \
+        if _COORDINATION.fullmatch(between) and \
                 not any(n in a.attrs for n in ("quadrant", "clock", "depth", "distance_from_nipple_cm")):
             for n in ("quadrant", "clock", "depth", "distance_from_nipple_cm", "stability"):
                 if n in b.attrs and n not in a.attrs:
@@ -301,6 +309,7 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
                 split_drafts.append(twin)
     drafts = split_drafts
     # certainty, side, modality
+    has_modality, has_side = "modality" in r.fields[i], "laterality" in r.fields[i]
     for d in drafts:
         d.certainty, span = in_scope(r, i, d.anchor.start, d.anchor.end)
         if span:
@@ -309,14 +318,15 @@ def _drafts(r: Report, i: int, carry: str | None) -> list[Draft]:
             d.certainty = "negated"
         d.modality = modality
         own = next((it for it in items if it.field == "modality" and it.end <= d.anchor.start
-                    and ADJ_GAP.match(r.low[it.end:d.anchor.start])), None)
+                    and ADJ_GAP.match(r.low[it.end:d.anchor.start])), None) \
+            if has_modality else None
         if own is not None:  # "the mammographic distortion", "a sonographic mass"
             d.modality = str(own.value)
         d.anaphoric = _is_anaphoric(r, s, d.anchor)
-        side = nearest_side(items, d.anchor.start, d.anchor.end)
+        side = nearest_side(items, d.anchor.start, d.anchor.end) if has_side else None
         if side is not None:
             for it in items:
-                if side_of(it) == side:
+                if it.field == "laterality" and str(it.value) == side:  # side_of(it) == side
                     d.side_span = (it.start, it.end)
                     break
         side = side or s.side or carry

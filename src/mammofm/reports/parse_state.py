@@ -42,6 +42,13 @@ _FIELD = attrgetter("field")  # of an Item
 _KIND = itemgetter(2)  # of a cue (start, end, kind)
 
 
+#: what an exam title says of its side and modality (``Report._scope``, ``_default_modality``)
+_TITLE_SIDE = re.compile(r"(?<![a-z])(right|left|rt|lt)(?![a-z])")
+_TITLE_MAMMO = re.compile(r"mammo|(?<![a-z])mg(?![a-z])|tomo|dbt")
+_TITLE_US = re.compile(r"(?<![a-z])(?:us|ultrasound|sonograph\w*)(?![a-z])")
+_TITLE_MRI = re.compile(r"(?<![a-z])mri(?![a-z])")
+
+
 # ---------------------------------------------------------------------------------------------
 @dataclass(slots=True)
 class Item:
@@ -157,17 +164,17 @@ class Report:
         t = self.title
         if not t or cues.BILATERAL.search(t):
             return ["L", "R"]
-        m = re.search(r"(?<![a-z])(right|left|rt|lt)(?![a-z])", t)
+        m = _TITLE_SIDE.search(t)
         if m:
             return ["R"] if m.group(1).startswith("r") else ["L"]
         return ["L", "R"]
 
     def _default_modality(self) -> str:
         t = self.title
-        has_mammo = re.search(r"mammo|(?<![a-z])mg(?![a-z])|tomo|dbt", t) is not None
-        if not has_mammo and re.search(r"(?<![a-z])(?:us|ultrasound|sonograph\w*)(?![a-z])", t):
+        has_mammo = _TITLE_MAMMO.search(t) is not None
+        if not has_mammo and _TITLE_US.search(t):
             return "ultrasound"
-        if not has_mammo and re.search(r"(?<![a-z])mri(?![a-z])", t):
+        if not has_mammo and _TITLE_MRI.search(t):
             return "mri"
         return "mammography"
 

@@ -85,7 +85,7 @@ def parse(text: str) -> Exam:
         return _empty("no text left after removing HTML markup")
     r = Report(p)
     cats = collect(r)
-    n_terms = sum(len(x) for x in r.items)
+    n_terms = sum(map(len, r.items))
     if not p.low.isascii() or n_terms * 80 < len(p.low):  # few terms: check the language
         reason = language_reason(p)
         if reason:

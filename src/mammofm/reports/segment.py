@@ -55,9 +55,6 @@ _HEADER_RE = re.compile(
 _BREAKS = re.compile(r"[;!\u2022\n.?](?:(?<=\?)(?=[\s\",]|$)"
                      r"|(?<=[rstfgxe]\.)(?=[ \n\t\",]|$)(?P<ab>)"
                      r"|(?<=\.)(?<![. \n].)(?=[ \n\t\",]|$)|(?<![.?]))")
-_BLANK_AHEAD = re.compile(r"[ \t]*\n")
-#: what a blank line ahead opens with (a cheap test before the pattern; "" never matches)
-_BLANK_OPENERS = frozenset(" \t\n")
 _ALNUM = re.compile(r"[^\W_]")
 #: what an exam title says (a first sentence without any of these is already the report)
 _TITLE_WORDS = re.compile(r"mammo|ultrasound|sonograph|(?<![a-z])(?:us|mg|mri|dbt|cad)(?![a-z])|"
@@ -71,7 +68,8 @@ _ABBREV_LEN = max(map(len, _ABBREV))
 #: what a sentence opens with that is not part of it: quotes, dashes, colons, a list number
 #: (the leading characters first, then a bullet; the bullet's own spaces and marks are
 #: among those characters, so only a number can follow them)
-_LEADING = re.compile(r"[ \t\"'\-*>:,]*(?:\(?\d{1,2}[.)][ ]+)?").match
+_LEADING_CHARS = frozenset(" \t\"'-*>:,")
+_LIST_NUMBER = re.compile(r"\(?\d{1,2}[.)][ ]+").match
 
 
 def _headers(low: str) -> list[tuple[int, int, str, str]]:
@@ -99,6 +97,15 @@ def _headers(low: str) -> list[tuple[int, int, str, str]]:
                     out.append((m.start(), m.end(), "section", kind))
         pos = low.find(":", pos + 1)
     return out
+
+
+def _blank_ahead(low: str, i: int) -> bool:
+    """The line starting at ``i`` is blank: spaces or tabs, then a line break, within 200
+    characters."""
+    stop = min(i + 200, len(low))
+    while i < stop and low[i] in " \t":
+        i += 1
+    return i < stop and low[i] == "\n"
 
 
 def _is_abbrev(low: str, i: int) -> bool:
@@ -153,10 +160,16 @@ def split(low: str) -> list[Sentence]:
         nonlocal title_open
         if b - a < 2:  # stripping only shortens it
             return
-        a = _LEADING(low, a, b).end()  # type: ignore[union-attr]
+        while a < b and low[a] in _LEADING_CHARS:
+            a += 1
+        if a < b and (low[a] == "(" or low[a].isdigit()):
+            m = _LIST_NUMBER(low, a, b)
+            if m is not None:
+                a = m.end()
         while b > a and low[b - 1] in " \t,:":
             b -= 1
-        if b - a < 2 or _ALNUM.search(low, a, b) is None:
+        # (a sentence nearly always opens on a letter: test that before searching)
+        if b - a < 2 or not low[a].isalnum() and _ALNUM.search(low, a, b) is None:
             return
         while b - a > MAX_SENTENCE:  # no real sentence is this long: cut at a space
             cut = low.rfind(" ", a + MAX_SENTENCE // 2, a + MAX_SENTENCE)
@@ -199,8 +212,7 @@ def split(low: str) -> list[Sentence]:
                 if section_line:  # "HISTORY: ..." covers its own line only
                     section, header, section_line = "findings", "", False
                     block += 1
-                if low[at + 1:at + 2] in _BLANK_OPENERS and \
-                        _BLANK_AHEAD.match(low, at + 1, at + 200):
+                if _blank_ahead(low, at + 1):
                     block += 1
             elif section_line and section_inline:
                 # "... Comparison: none. No mass ...": a mid-line header covers one sentence
