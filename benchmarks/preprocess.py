@@ -5,7 +5,11 @@ same files in one run.
     .venv/bin/python benchmarks/preprocess.py            # the 8 real CBIS-DDSM files
     .venv/bin/python benchmarks/preprocess.py --src DIR --rounds 3 --workers 1 2
 
-Worker pools come from one fork server for every mode (started before timing). Each figure
+Every mode runs in fresh worker processes (a pool of 1 or 2, from one fork server started
+before timing; the pool's start is timed for every mode alike), so what one mode does to its
+process (the pipeline keeps freed memory: ``mammofm.common.memory``) cannot change another's:
+the decode-only and naive rows are plain library calls in a default process, as a script
+runs them. Each figure
 is the best of ``--rounds`` interleaved rounds (other processes share the CPU;
 interleaving exposes every mode to the same load). Targets printed at the end: full pipeline
 >= 0.6x the fastest decode-only rate and >= 3x the naive pipeline, at the same worker count.
@@ -14,10 +18,11 @@ PNG, deflate level 1). "PNG level 0" (stored, 3x larger files) shows what PNG co
 the mean PNG size of each mode is printed too.
 
 "decode as the pipeline does" (not a target baseline: the issue's baselines are the plain
-library calls above) is the pipeline's own decode step: tags read by pydicom, then dicomsdl
-writing into one reused buffer. It allocates nothing per image, and on this virtual machine a
-fresh 25 MB array per image costs about as much in page faults as decoding it, so this row is
-the pipeline's decode without that overhead; the ratio to it is printed for information.
+library calls above) is the pipeline's own decode step: tags read by pydicom, then the
+fastest decoder (pylibjpeg-rle for these files) in a process that keeps freed memory. On this
+virtual machine a fresh 25 MB frame per image costs about as much in page faults as decoding
+it, so this row is the pipeline's decode without that overhead; the ratio to it is printed
+for information.
 
     .venv/bin/python benchmarks/preprocess.py --profile    # per-stage times on one file
 """
@@ -64,10 +69,24 @@ _BUFFER = None
 
 def decode_as_pipeline(path: str) -> int:
     global _BUFFER
-    from mammofm.dicom import FrameBuffer, decode_stored, read_header
+    from mammofm.dicom import decode_stored, read_header
+    from mammofm.preprocess.batch import _frame_buffer
 
-    _BUFFER = _BUFFER or FrameBuffer()
+    _BUFFER = _frame_buffer(_BUFFER)  # None where this process keeps freed memory
     return int(decode_stored(read_header(path), "auto", _BUFFER)[0].shape[0])
+
+
+def pipeline_one_worker(args: tuple[list[str], str, int]) -> int:
+    """The whole one-worker pipeline run inside a pool process; returns the failures."""
+    from mammofm.preprocess import PreprocessConfig, run_preprocess
+
+    files, out, level = args
+    df = run_preprocess(files, out, PreprocessConfig(size=OUT_HW, png_compression=level),
+                        workers=1, progress=False)
+    bad = df[df["status"] != "ok"]
+    if len(bad):
+        raise RuntimeError(f"pipeline failed on {len(bad)} files: {bad['error'].tolist()}")
+    return 0
 
 
 def naive_pipeline(args: tuple[str, str]) -> int:
@@ -90,11 +109,8 @@ def naive_pipeline(args: tuple[str, str]) -> int:
 
 
 def _pool_map(fn: Callable, items: list, workers: int) -> None:
-    if workers == 1:
-        for it in items:
-            fn(it)
-        return
     from mammofm.preprocess.batch import worker_pool  # the pool the pipeline itself uses
+
 
     with worker_pool(workers) as pool:
         list(pool.map(fn, items))
@@ -111,20 +127,23 @@ def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
     elif mode == "decode dicomsdl":
         _pool_map(decode_dicomsdl, files, workers)
     elif mode == "decode as the pipeline does":
-        global _BUFFER
         _pool_map(decode_as_pipeline, files, workers)
-        _BUFFER = None  # freed, as the pipeline frees its own after a run
     elif mode == "naive pipeline":
         _pool_map(naive_pipeline, [(f, str(out)) for f in files], workers)
     elif mode.startswith("mammofm pipeline"):
-        from mammofm.preprocess import PreprocessConfig, run_preprocess
-
         level = 0 if "level 0" in mode else 1
-        df = run_preprocess(files, out, PreprocessConfig(size=OUT_HW, png_compression=level),
-                            workers=workers, progress=False)
-        bad = df[df["status"] != "ok"]
-        if len(bad):
-            raise SystemExit(f"pipeline failed on {len(bad)} files: {bad['error'].tolist()}")
+        if workers == 1:
+            _pool_map(pipeline_one_worker, [(files, str(out), level)], 1)
+        else:  # the pipeline's own pool of workers, started by run_preprocess
+            from mammofm.preprocess import PreprocessConfig, run_preprocess
+
+            df = run_preprocess(files, out, PreprocessConfig(size=OUT_HW,
+                                                             png_compression=level),
+                                workers=workers, progress=False)
+            bad = df[df["status"] != "ok"]
+            if len(bad):
+                raise SystemExit(f"pipeline failed on {len(bad)} files: "
+                                 f"{bad['error'].tolist()}")
     else:
         raise ValueError(mode)
     return time.perf_counter() - t0
@@ -132,11 +151,13 @@ def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
 
 def profile(path: str, reps: int = 9) -> int:
     """Median time of each stage of ``compute_image`` + ``commit_image`` on one file, with the
-    same calls in the same order (a reused frame buffer, as in a batch)."""
+    same calls in the same order, in a process set up as a batch sets up its own (freed memory
+    kept, or else a reused frame buffer)."""
     import statistics
 
     from mammofm.common.geometry import fit_transform
-    from mammofm.dicom import FrameBuffer, decode_stored, display_map, read_header
+    from mammofm.dicom import decode_stored, display_map, read_header
+    from mammofm.preprocess.batch import _frame_buffer
     from mammofm.preprocess import PreprocessConfig
     from mammofm.preprocess.pipeline import (PendingImage, _row, _write_part, commit_image,
                                              file_mode, locate_breast)
@@ -145,7 +166,7 @@ def profile(path: str, reps: int = 9) -> int:
     from mammofm.preprocess.side import chest_wall_side, decide_flip, tag_chest_wall_side
 
     cfg = PreprocessConfig(size=OUT_HW)
-    buf, mode = FrameBuffer(), file_mode()
+    buf, mode = _frame_buffer(), file_mode()
     times: dict[str, list[float]] = {}
 
     def t(name: str, fn: Callable, *a: object) -> object:
@@ -158,7 +179,7 @@ def profile(path: str, reps: int = 9) -> int:
         out = Path(td)
         for i in range(reps):
             h = t("header (pydicom, tags only)", read_header, path)
-            stored, used = t("decode (into the reused buffer)", decode_stored, h, "auto", buf)
+            stored, used = t("decode", decode_stored, h, "auto", buf)
             dmap = t("display map (LUT, min/max)", display_map, h.dataset, stored)
             bm, box = t("crop (thumbnail, breast mask)", locate_breast, stored, dmap,
                         cfg.crop.work_size, cfg.crop)

@@ -8,6 +8,11 @@ The workers (or, with one worker, the calling thread) do all the computing and l
 in a temporary file; one committer thread of the calling process then fsyncs it, renames it
 into place and writes its row record (``pipeline.commit_image``), so waiting on the disk
 overlaps the next image's computing instead of adding to it. The thread does no computing.
+
+Every process that computes images keeps freed memory for the next image
+(``mammofm.common.memory.retain_freed_memory``): without it, each decoded frame costs its
+page faults again, about as much as the decoding. Where that is not possible (not glibc), a
+reused ``FrameBuffer`` and a decoder that writes into it stand in.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import pandas as pd
 
 from mammofm.common.atomic import atomic_write_text
 from mammofm.common.manifest import MANIFEST_COLUMNS, to_frame, write_manifest
+from mammofm.common.memory import retain_freed_memory
 from mammofm.dicom import FrameBuffer
 
 from .config import PreprocessConfig
@@ -100,14 +106,23 @@ CRASH_TEST_ENV = "MAMMOFM_PREPROCESS_CRASH_ON"
 Result = tuple[dict[str, Any], bool] | PendingImage
 
 
-_WORKER_BUFFER = FrameBuffer()  # a worker's decoded frames, one after another
+_WORKER_BUFFER = FrameBuffer()  # a worker's decoded frames, where memory is not retained
+
+
+def _frame_buffer(keep: FrameBuffer | None = None) -> FrameBuffer | None:
+    """No buffer where freed memory is retained (then the fastest decoder, which allocates,
+    costs no page faults), else a reused one."""
+    if retain_freed_memory():
+        return None
+    return keep if keep is not None else FrameBuffer()
 
 
 def _run_one(args: tuple[str, str, dict[str, Any], int]) -> Result:
     path, out_dir, cfg, mode = args
     if os.environ.get(CRASH_TEST_ENV) and Path(path).name == os.environ[CRASH_TEST_ENV]:
         os.abort()
-    return compute_image(path, out_dir, PreprocessConfig.from_dict(cfg), mode, _WORKER_BUFFER)
+    return compute_image(path, out_dir, PreprocessConfig.from_dict(cfg), mode,
+                         _frame_buffer(_WORKER_BUFFER))
 
 
 class WorkerStartError(RuntimeError):
@@ -220,7 +235,8 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
     Returns the manifest (one row per source, in source order); ``df.attrs['summary']`` is a
     :class:`RunSummary`. Files finished by an earlier run with the same configuration are
     reused, so a killed run started again completes the rest with identical bytes. With
-    ``workers > 1`` see :func:`worker_pool` (entry-point guard)."""
+    ``workers > 1`` see :func:`worker_pool` (entry-point guard); with one worker this process
+    computes, and keeps freed memory from then on (``retain_freed_memory``)."""
     cfg = config or PreprocessConfig()
     n_workers = max(1, int(workers if workers is not None else cfg.workers))
     out = Path(out_dir).resolve()
@@ -245,7 +261,7 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
 
         with _Committer(cfg, done) as committer:
             if n_workers == 1:
-                buffer = FrameBuffer()
+                buffer = _frame_buffer()  # this process keeps freed memory from now on
                 for i in todo:
                     committer.put(i, compute_image(files[i], out, cfg, mode, buffer))
             else:
