@@ -5,11 +5,12 @@ same files in one run.
     .venv/bin/python benchmarks/preprocess.py            # the 8 real CBIS-DDSM files
     .venv/bin/python benchmarks/preprocess.py --src DIR --rounds 3 --workers 1 2
 
-Every mode runs in fresh worker processes (a pool of 1 or 2, from one fork server started
-before timing; the pool's start is timed for every mode alike), so what one mode does to its
-process (the pipeline keeps freed memory: ``mammofm.common.memory``) cannot change another's:
-the decode-only and naive rows are plain library calls in a default process, as a script
-runs them. Each figure
+Every mode runs in worker processes of its own (a pool of 1 or 2 per mode and worker count,
+forked from one fork server and warmed on two files before timing; the 2-worker pipeline
+starts its own pool inside the timing, as a run does), so what one mode does to its process
+(the pipeline keeps freed memory: ``mammofm.common.memory``) cannot change another's: the
+decode-only and naive rows are plain library calls in a default process, as a script runs
+them. Each figure
 is the best of ``--rounds`` interleaved rounds (other processes share the CPU;
 interleaving exposes every mode to the same load). Targets printed at the end: full pipeline
 >= 0.6x the fastest decode-only rate and >= 3x the naive pipeline, at the same worker count.
@@ -37,6 +38,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -108,12 +110,16 @@ def naive_pipeline(args: tuple[str, str]) -> int:
     return int(out.shape[0])
 
 
-def _pool_map(fn: Callable, items: list, workers: int) -> None:
+_POOLS: dict[tuple[str, int], Any] = {}
+
+
+def _pool_map(mode: str, fn: Callable, items: list, workers: int) -> None:
+    """``fn`` over ``items`` in the pool of this mode and worker count (made on first use)."""
     from mammofm.preprocess.batch import worker_pool  # the pool the pipeline itself uses
 
-
-    with worker_pool(workers) as pool:
-        list(pool.map(fn, items))
+    if (mode, workers) not in _POOLS:
+        _POOLS[(mode, workers)] = worker_pool(workers)
+    list(_POOLS[(mode, workers)].map(fn, items))
 
 
 def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
@@ -123,17 +129,17 @@ def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
     out.mkdir(parents=True)
     t0 = time.perf_counter()
     if mode == "decode pydicom":
-        _pool_map(decode_pydicom, files, workers)
+        _pool_map(mode, decode_pydicom, files, workers)
     elif mode == "decode dicomsdl":
-        _pool_map(decode_dicomsdl, files, workers)
+        _pool_map(mode, decode_dicomsdl, files, workers)
     elif mode == "decode as the pipeline does":
-        _pool_map(decode_as_pipeline, files, workers)
+        _pool_map(mode, decode_as_pipeline, files, workers)
     elif mode == "naive pipeline":
-        _pool_map(naive_pipeline, [(f, str(out)) for f in files], workers)
+        _pool_map(mode, naive_pipeline, [(f, str(out)) for f in files], workers)
     elif mode.startswith("mammofm pipeline"):
         level = 0 if "level 0" in mode else 1
         if workers == 1:
-            _pool_map(pipeline_one_worker, [(files, str(out), level)], 1)
+            _pool_map(mode, pipeline_one_worker, [(files, str(out), level)], 1)
         else:  # the pipeline's own pool of workers, started by run_preprocess
             from mammofm.preprocess import PreprocessConfig, run_preprocess
 
@@ -246,8 +252,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"load average {os.getloadavg()[0]:.1f} at start")
     with tempfile.TemporaryDirectory(prefix="mammofm-bench-") as td:
         tmp = Path(td)
-        for w in args.workers:  # warm the page cache, imports and the fork server once
-            run_mode("decode dicomsdl", files[:2], w, tmp)
+        for w in args.workers:  # warm the page cache, the fork server and every mode's pool
+            for m in modes:
+                run_mode(m, files[:2], w, tmp)
         for r in range(args.rounds):
             for w in args.workers:
                 for m in modes:
@@ -279,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r2:.2f}x naive (target >= 3); for information: "
                       f"{own:.2f}x its own decode step")
     console.print(f"load average {os.getloadavg()[0]:.1f} at end")
+    for pool in _POOLS.values():
+        pool.shutdown()
     return 0 if ok else 1
 
 
