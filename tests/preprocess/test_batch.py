@@ -106,6 +106,22 @@ def test_workers_do_not_change_bytes(tmp_path):
         assert p.read_bytes() == (tmp_path / "b" / "images" / p.name).read_bytes()
 
 
+def test_a_given_pool_serves_run_after_run_and_stays_open(tmp_path):
+    from mammofm.preprocess.batch import worker_pool
+
+    files = _valid(tmp_path / "src", 3)
+    ref = run_preprocess(files, tmp_path / "ref", CFG, workers=1, progress=False)
+    with worker_pool(2) as pool:
+        for run in ("a", "b"):
+            df = run_preprocess(files, tmp_path / run, CFG, workers=2, progress=False,
+                                pool=pool)
+            assert (df["status"] == "ok").all()
+            for p in sorted((tmp_path / "ref" / "images").glob("*.png")):
+                assert p.read_bytes() == (tmp_path / run / "images" / p.name).read_bytes()
+        assert pool.submit(int, "7").result() == 7  # still running: the caller owns it
+    assert len(ref) == 3
+
+
 def test_duplicate_image_is_reported(tmp_path):
     (f,) = _valid(tmp_path / "src", 1)
     shutil.copy(f, tmp_path / "src" / "copy.dcm")

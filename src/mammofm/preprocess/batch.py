@@ -17,6 +17,7 @@ reused ``FrameBuffer`` and a decoder that writes into it stand in.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -229,14 +230,18 @@ def _mark_duplicates(rows: list[dict[str, Any]]) -> None:
 
 def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
                    out_dir: str | os.PathLike[str], config: PreprocessConfig | None = None,
-                   workers: int | None = None, progress: bool = True) -> pd.DataFrame:
+                   workers: int | None = None, progress: bool = True,
+                   pool: ProcessPoolExecutor | None = None) -> pd.DataFrame:
     """Preprocess every DICOM in ``sources`` into ``out_dir`` (images/*.png + manifest).
 
     Returns the manifest (one row per source, in source order); ``df.attrs['summary']`` is a
     :class:`RunSummary`. Files finished by an earlier run with the same configuration are
     reused, so a killed run started again completes the rest with identical bytes. With
     ``workers > 1`` see :func:`worker_pool` (entry-point guard); with one worker this process
-    computes, and keeps freed memory from then on (``retain_freed_memory``)."""
+    computes, and keeps freed memory from then on (``retain_freed_memory``). ``pool``: a
+    :func:`worker_pool` to use instead of starting one (a service running batch after batch
+    saves the start and the workers' warm-up); it is left running, and after a worker crash
+    it is broken: make a new one (the files the crash held are still finished, each alone)."""
     cfg = config or PreprocessConfig()
     n_workers = max(1, int(workers if workers is not None else cfg.workers))
     out = Path(out_dir).resolve()
@@ -260,12 +265,12 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
                 bar.update(task, advance=1, rate=f"{len(results) / el:.1f} img/s" if el else "")
 
         with _Committer(cfg, done) as committer:
-            if n_workers == 1:
+            if n_workers == 1 and pool is None:
                 buffer = _frame_buffer()  # this process keeps freed memory from now on
                 for i in todo:
                     committer.put(i, compute_image(files[i], out, cfg, mode, buffer))
             else:
-                todo = _run_pool(files, todo, out, cfg, n_workers, committer.put, mode)
+                todo = _run_pool(files, todo, out, cfg, n_workers, committer.put, mode, pool)
                 if todo:
                     check_workers_start()  # a crash is a file's only if a no-op survives
                 for i in todo:  # only after a worker crash: one at a time, each in its own
@@ -288,11 +293,13 @@ def run_preprocess(sources: Sequence[str | os.PathLike[str]] | str | os.PathLike
 
 
 def _run_pool(files: list[Path], todo: Iterable[int], out: Path, cfg: PreprocessConfig,
-              n_workers: int, done: Any, mode: int) -> list[int]:
-    """Run ``todo`` in a pool; return the indices left unfinished by a worker crash."""
+              n_workers: int, done: Any, mode: int,
+              given: ProcessPoolExecutor | None = None) -> list[int]:
+    """Run ``todo`` in a pool (``given``, left running, or a new one); return the indices
+    left unfinished by a worker crash."""
     pending = list(todo)
     cfg_d = cfg.to_dict()
-    with worker_pool(n_workers) as pool:
+    with (contextlib.nullcontext(given) if given is not None else worker_pool(n_workers)) as pool:
         futures: dict[Future, int] = {
             pool.submit(_run_one, (str(files[i]), str(out), cfg_d, mode)): i for i in pending}
         left: list[int] = []
