@@ -42,10 +42,11 @@ class ProbeResult:
         return self.scores.ndim == 1
 
 
-def _known(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _known(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows with a known label: (X, y as int, the boolean mask that chose them)."""
     y = np.asarray(y, dtype=np.float64)
     keep = ~np.isnan(y)
-    return np.asarray(X)[keep], y[keep].astype(int)
+    return np.asarray(X)[keep], y[keep].astype(int), keep
 
 
 def _pipeline(C: float, seed: int, max_iter: int, class_weight: str | None) -> Pipeline:
@@ -107,8 +108,7 @@ def linear_probe(
     (N, n_classes) probabilities, zero for classes the training labels lacked, so the columns
     always mean class index 0..K-1. With ``test_y`` the task metric is filled in.
     """
-    keep = ~np.isnan(np.asarray(train_y, dtype=np.float64))
-    X, y = _known(train_X, train_y)
+    X, y, keep = _known(train_X, train_y)
     classes = np.unique(y)
     if len(classes) < 2:
         raise ValueError(f"linear probe needs two classes in the training labels; got "
