@@ -248,12 +248,9 @@ def pointing_rows(model: Any, cohort: Any, s: Settings) -> list[Row]:
 
 def _blob_pointing(ds: Any, ann: Any, kind: str, tolerance: float, sigma: float) -> float:
     """Pointing-game accuracy of a difference-of-Gaussians (sigma, 3 sigma) of the image."""
-    from mammofm.adapt.heatmap import pointing_game, smooth
+    from mammofm.adapt.heatmap import boxes_by_image, pointing_game, smooth
 
-    a = ann[ann["kind"].astype(str) == kind]
-    a = a[a[["x0", "y0", "x1", "y1"]].notna().all(axis=1)]
-    by_image = {str(k): g[["x0", "y0", "x1", "y1"]].to_numpy(float)
-                for k, g in a.groupby(a["image_id"].astype(str))}
+    by_image = boxes_by_image(ann, kind)
     maps, boxes, regions = [], [], []
     for i, iid in enumerate(ds.manifest["image_id"].astype(str)):
         if iid not in by_image:
@@ -269,8 +266,9 @@ def _blob_pointing(ds: Any, ann: Any, kind: str, tolerance: float, sigma: float)
 def _pointing_chance(ds: Any, ann: Any, kind: str, tolerance: float = 0.0) -> float:
     """Hit rate of a uniformly random breast pixel: (boxes grown by ``tolerance``) inside the
     breast / breast area, averaged over the images with boxes of ``kind``."""
-    a = ann[ann["kind"].astype(str) == kind]
-    by_image = {k: g for k, g in a.groupby(a["image_id"].astype(str))}
+    from mammofm.adapt.heatmap import boxes_by_image
+
+    by_image = boxes_by_image(ann, kind)
     rates = []
     for i, iid in enumerate(ds.manifest["image_id"].astype(str)):
         if iid not in by_image:
@@ -278,9 +276,9 @@ def _pointing_chance(ds: Any, ann: Any, kind: str, tolerance: float = 0.0) -> fl
         breast = ds[i]["image"].amax(0).numpy() > 0.02
         h, w = breast.shape
         inside = np.zeros_like(breast)
-        for b in by_image[iid].itertuples():
-            y0, y1 = max(0, int(b.y0 - tolerance)), min(h, int(np.ceil(b.y1 + tolerance)))
-            x0, x1 = max(0, int(b.x0 - tolerance)), min(w, int(np.ceil(b.x1 + tolerance)))
+        for bx0, by0, bx1, by1 in by_image[iid]:
+            y0, y1 = max(0, int(by0 - tolerance)), min(h, int(np.ceil(by1 + tolerance)))
+            x0, x1 = max(0, int(bx0 - tolerance)), min(w, int(np.ceil(bx1 + tolerance)))
             inside[y0:y1, x0:x1] = True
         rates.append((breast & inside).sum() / max(1, breast.sum()))
     return float(np.mean(rates)) if rates else float("nan")

@@ -142,12 +142,9 @@ def text_heatmaps(model: nn.Module, images: torch.Tensor, text_emb: torch.Tensor
     t = text_emb.expand(b, -1) if text_emb.ndim == 1 else text_emb
     n = None if negative_emb is None else (
         negative_emb.expand(b, -1) if negative_emb.ndim == 1 else negative_emb)
-    if method == "saliency":
-        try:
-            return _saliency_maps(model, images, t, n, sigma)
-        finally:
-            model.train(was_training)
     try:
+        if method == "saliency":  # pixel level already: no stitching, no upsampling
+            return _saliency_maps(model, images, t, n, sigma)
         base = _cell_maps(model, images, t, n, method)
         if stitch <= 1:
             heat = base
@@ -214,6 +211,15 @@ class PointingResult:
         return float(self.hits.mean()) if len(self.hits) else float("nan")
 
 
+def boxes_by_image(annotations: pd.DataFrame, kind: str) -> dict[str, np.ndarray]:
+    """image_id -> (n, 4) x0, y0, x1, y1 boxes of the annotations of ``kind`` (rows without a
+    complete box left out)."""
+    ann = annotations[annotations["kind"].astype(str) == kind]
+    ann = ann[ann[["x0", "y0", "x1", "y1"]].notna().all(axis=1)]
+    return {str(k): g[["x0", "y0", "x1", "y1"]].to_numpy(float)
+            for k, g in ann.groupby(ann["image_id"].astype(str))}
+
+
 def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
                           annotations: pd.DataFrame, task: str | ZeroShotTask = "mass", *,
                           kind: str | None = None, method: Method = "dense",
@@ -229,11 +235,7 @@ def finding_pointing_game(model: nn.Module, dataset: torch.utils.data.Dataset,
     the image's side (minus the "absent" one with ``contrast``).
     """
     t = get_task(task)
-    kind = kind or t.label
-    ann = annotations[annotations["kind"].astype(str) == kind]
-    ann = ann[ann[["x0", "y0", "x1", "y1"]].notna().all(axis=1)]
-    by_image = {str(k): g[["x0", "y0", "x1", "y1"]].to_numpy(float)
-                for k, g in ann.groupby(ann["image_id"].astype(str))}
+    by_image = boxes_by_image(annotations, kind or t.label)
     ids = _dataset_ids(dataset)
     todo = [i for i, iid in enumerate(ids) if iid in by_image]
     if max_images is not None:

@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
         decoder: str = typer.Option("auto", "--decoder", help="auto (fastest correct, then the "
                                     "others), rle, dicomsdl, pydicom, gdcm or pylibjpeg"),
         dataset: str = typer.Option("", "--dataset", help="value of the manifest's dataset column"),
-        compression: int = typer.Option(1, "--png-compression", min=0, max=12,
+        compression: int = typer.Option(1, "--png-compression", min=0,
                                         help="PNG deflate level, 0-12 (0 = stored, 1 = fast)"),
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
         sheet: Path = typer.Option(None, "--sheet", help="also write a contact sheet PNG of every "
@@ -53,11 +53,14 @@ def register(app: typer.Typer) -> None:
         from mammofm.dicom import DECODERS
         from mammofm.dicom.display import VOI_FUNCTIONS
         from mammofm.preprocess import PreprocessConfig, run_preprocess
+        from mammofm.preprocess.png import MAX_LEVEL as PNG_MAX_LEVEL
 
         console = Console(stderr=True)
         hw = _parse_size(size)
         if bits not in (8, 16):
             raise typer.BadParameter("must be 8 or 16", param_hint="--bits")
+        if compression > PNG_MAX_LEVEL:
+            raise typer.BadParameter(f"at most {PNG_MAX_LEVEL}", param_hint="--png-compression")
         if fmt not in ("parquet", "csv"):
             raise typer.BadParameter("must be parquet or csv", param_hint="--format")
         if decoder != "auto" and decoder not in DECODERS:

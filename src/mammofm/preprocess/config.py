@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .crop import CropParams
+from .png import MAX_LEVEL as PNG_MAX_LEVEL
 
 
 def default_workers() -> int:
@@ -39,9 +40,9 @@ class PreprocessConfig:
         if self.manifest_format not in ("parquet", "csv"):
             raise ValueError(
                 f"manifest_format must be parquet or csv, got {self.manifest_format!r}")
-        if not 0 <= int(self.png_compression) <= 12:
-            raise ValueError(
-                f"png_compression must be 0-12 (deflate level), got {self.png_compression}")
+        if not 0 <= int(self.png_compression) <= PNG_MAX_LEVEL:
+            raise ValueError(f"png_compression must be 0-{PNG_MAX_LEVEL} (deflate level), "
+                             f"got {self.png_compression}")
         if min(self.size) < 8:
             raise ValueError(f"size too small: {self.size}")
 
