@@ -17,6 +17,11 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# torch 2.14.1 from PyPI is its CUDA build: about 7 GB in .venv with the rest. Say so before a full
+	@# disk does (seen in CI: pip's bare "No space left on device" after 100 s).
+	@free=$$(df -Pk $(VENV) | awk 'NR==2 {print int($$4/1024)}'); \
+	  if [ "$$free" -lt 7500 ]; then echo "mammofm install: .venv needs about 7.5 GB while installing (torch from PyPI is its CUDA build); only $$free MB free on the disk of $(VENV)" >&2; \
+	  else echo "mammofm install: $$free MB free for .venv (about 7.5 GB needed)"; fi
 	$(RETRY3) $(PIP) install --quiet --upgrade pip $(DONE3)
 	# torch first, pinned exactly: an unpinned resolver pulls a multi-GB download
 	$(RETRY3) $(PIP) install --quiet --resume-retries 20 torch==2.14.1 torchvision==0.29.1 $(DONE3)
