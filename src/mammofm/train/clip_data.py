@@ -79,15 +79,21 @@ def breast_records(manifest: pd.DataFrame, reports: Mapping[str, str] | None = N
 
 class ClipBreastDataset(Dataset):
     """Item: ``images`` (V, 1, H, W) float [0, 1], ``view_present`` (V,) bool, ``text`` and
-    ``text_2`` (two sentence-augmented versions), ``group`` (int: the breast's index).
+    ``text_2`` (two sentence-augmented versions), ``group`` (int: the breast's index) and
+    ``label_key`` (int: the id of what its text states, ``positives.NO_KEY`` when unknown).
     Indexed by an int or by an (epoch, index) key from ``EpochSampler``."""
 
     def __init__(self, records: Sequence[BreastRecord], image_size: tuple[int, int], *,
                  augment: bool = True, augment_strength: float = 1.0, seed: int = 0,
-                 text_drop_prob: float = 0.2, text_shuffle: bool = True) -> None:
+                 text_drop_prob: float = 0.2, text_shuffle: bool = True,
+                 label_keys: Sequence[int] | None = None) -> None:
         from mammofm.data import transforms as T
 
         self.records = list(records)
+        if label_keys is not None and len(label_keys) != len(self.records):
+            raise ValueError(f"{len(label_keys)} label keys for {len(self.records)} records")
+        self.label_keys = ([int(k) for k in label_keys] if label_keys is not None
+                           else [-1] * len(self.records))
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.seed = int(seed)
         self.augment = augment
@@ -123,7 +129,8 @@ class ClipBreastDataset(Dataset):
         else:
             texts = [rec.text, rec.text]
         return {"images": torch.stack(imgs), "view_present": torch.tensor(present),
-                "text": texts[0], "text_2": texts[1], "group": index}
+                "text": texts[0], "text_2": texts[1], "group": index,
+                "label_key": self.label_keys[index]}
 
 
 class EpochSampler(Sampler):

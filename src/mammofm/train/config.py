@@ -40,6 +40,9 @@ class ClipTrainConfig:
     augment_strength: float = 1.0
     text_drop_prob: float = 0.2                   # sentence dropout of the text augmentation
     text_shuffle: bool = True
+    # breasts whose texts state the same composition and findings (read by the report parser)
+    # are positives of each other, not negatives (UniCL / MedCLIP-style; see train.positives)
+    label_positives: bool = True
     num_workers: int = 0
     # optimisation
     batch_size: int = 16                          # breasts per step and process

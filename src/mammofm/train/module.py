@@ -80,12 +80,17 @@ class ClipPretrainModule(pl.LightningModule):
         groups = torch.as_tensor(batch["group"], device=images.device, dtype=torch.long)  # (B,)
         flat = images[present]                                # (N, 1, H, W), N = present views
         image_groups = groups[:, None].expand_as(present)[present]
+        keys = image_keys = None
+        if self.config.label_positives and "label_key" in batch:
+            keys = torch.as_tensor(batch["label_key"], device=images.device, dtype=torch.long)
+            image_keys = keys[:, None].expand_as(present)[present]
         if self.config.channels_last:
             flat = flat.contiguous(memory_format=torch.channels_last)
         img = self.model.encode_image(flat)
         txt = self.model.encode_text(batch["text"])
         txt2 = self.model.encode_text(batch["text_2"]) if self.config.text_text_weight else None
-        losses = self.loss_fn(img, image_groups, txt, groups, self.model.scale(), txt2)
+        losses = self.loss_fn(img, image_groups, txt, groups, self.model.scale(), txt2,
+                              image_keys=image_keys, text_keys=keys)
         bs = len(groups)
         for name, value in losses.items():
             self.log(f"train/{name}", value.detach(), prog_bar=name == "loss", batch_size=bs,

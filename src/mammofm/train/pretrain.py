@@ -130,10 +130,15 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
     config.save(out)
     model.config.provenance = {**model.config.provenance, "train_config": config.to_dict(),
                                "train_breasts": len(records)}
+    keys = None
+    if config.label_positives:
+        from .positives import label_keys
+
+        keys = label_keys([r.text for r in records], [r.laterality for r in records])
     dataset = ClipBreastDataset(records, model.visual.image_size, augment=config.augment,
                                 augment_strength=config.augment_strength, seed=config.seed,
                                 text_drop_prob=config.text_drop_prob,
-                                text_shuffle=config.text_shuffle)
+                                text_shuffle=config.text_shuffle, label_keys=keys)
     module = ClipPretrainModule(model, config, dataset)
     ckpt = ModelCheckpoint(dirpath=out / "checkpoints", filename="epoch-{epoch:03d}",
                            every_n_epochs=config.checkpoint_every_n_epochs, save_top_k=-1,
