@@ -110,7 +110,7 @@ def pretrain(s: Settings, prepared: Any, out: Path, epochs: int, **overrides: An
 
 def _run_name(s: Settings) -> str:
     """The pretraining folder of these settings (a resumed run must not mix settings)."""
-    return (f"pretrain-p{s.patients}-s{s.seed}-g{s.lesion_gain:g}-{s.size[0]}x{s.size[1]}"
+    return (f"pretrain-p{s.patients}-lp-s{s.seed}-g{s.lesion_gain:g}-{s.size[0]}x{s.size[1]}"
             f"-e{s.epochs}-b{s.batch_size}-lr{s.lr:g}")
 
 

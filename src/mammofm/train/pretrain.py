@@ -135,6 +135,9 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
         from .positives import label_keys
 
         keys = label_keys([r.text for r in records], [r.laterality for r in records])
+        model.config.provenance["label_positives"] = {
+            "distinct_keys": int(keys.max() + 1) if len(keys) else 0,
+            "breasts_without_key": int((keys < 0).sum())}
     dataset = ClipBreastDataset(records, model.visual.image_size, augment=config.augment,
                                 augment_strength=config.augment_strength, seed=config.seed,
                                 text_drop_prob=config.text_drop_prob,
