@@ -21,6 +21,7 @@ from torch.utils.data import Dataset, Sampler
 from mammofm.common.seed import derive_seed, rng
 
 from .label_text import labels_to_text
+from .positives import NO_KEY
 from .text import augment_sentences, split_report_by_side
 
 LABEL_KEYS = ("composition", "composition_class", "mass", "calcification", "asymmetry",
@@ -93,7 +94,7 @@ class ClipBreastDataset(Dataset):
         if label_keys is not None and len(label_keys) != len(self.records):
             raise ValueError(f"{len(label_keys)} label keys for {len(self.records)} records")
         self.label_keys = ([int(k) for k in label_keys] if label_keys is not None
-                           else [-1] * len(self.records))
+                           else [NO_KEY] * len(self.records))
         self.image_size = (int(image_size[0]), int(image_size[1]))
         self.seed = int(seed)
         self.augment = augment

@@ -54,7 +54,8 @@ def _same(groups_a: torch.Tensor, groups_b: torch.Tensor, keys_a: torch.Tensor |
 
 class ClipLoss(nn.Module):
     """``forward(image_embeds, image_groups, text_embeds, text_groups, logit_scale,
-    text_embeds_2=None, image_keys=None, text_keys=None)`` -> {"contrastive_loss", "image_image_loss", "text_text_loss", "loss"}.
+    text_embeds_2=None, image_keys=None, text_keys=None)`` -> {"contrastive_loss",
+    "image_image_loss", "text_text_loss", "loss"}.
 
     Embeddings are L2-normalised (B, E); groups are int64 breast ids, unique across processes
     (the caller offsets them, e.g. by rank); ``text_embeds_2`` is a second augmented view of the
