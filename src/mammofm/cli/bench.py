@@ -11,6 +11,7 @@ import typer
 def print_summary(run: object) -> None:
     """Average ranks and primary scores as rich tables, then the report paths."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from mammofm.eval.tables import average_rank, primary_scores
@@ -45,7 +46,8 @@ def print_summary(run: object) -> None:
     console.print(s)
     failed = [o for o in res.outcomes if o.status == "failed"]
     for o in failed:
-        console.print(f"[red]failed[/] {o.task} / {o.model}: {o.error}")
+        console.print(f"[red]failed[/] {escape(f'{o.task} / {o.model}: {o.error}')}",
+                      soft_wrap=True)  # one line per failure; an error's [..] is not markup
     rep = run.report  # type: ignore[attr-defined]
     console.print(f"report: {rep.html}\nmarkdown: {rep.markdown}\nresults: {rep.json}, {rep.csv}")
 

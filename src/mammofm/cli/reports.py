@@ -29,6 +29,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Parse free-text mammography reports into BI-RADS Exam records (streaming, atomic)."""
         from rich.console import Console
+        from rich.markup import escape
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
         from rich.table import Table
 
@@ -53,8 +54,8 @@ def register(app: typer.Typer) -> None:
         t.add_row(f"{summary.rows:,}", f"{summary.parsed:,}", f"{summary.empty:,}",
                   f"{summary.failed:,}")
         console.print(t)
-        for err in (summary.errors or [])[:20]:
-            console.print(f"[yellow]skipped[/] {err}")
+        for err in (summary.errors or [])[:20]:  # one line each (grep-able logs), no markup
+            console.print(f"[yellow]skipped[/] {escape(err)}", soft_wrap=True)
         if summary.failed > 20:
             console.print(f"[yellow]... and {summary.failed - 20:,} more bad rows[/]")
 
