@@ -9,7 +9,8 @@ reports of random exams (all styles). Two parsers run on the same texts in the s
   EntityRuler with the same lexicon wordings for finding kinds and sides, and negspaCy's
   clinical termset. It produces only finding kinds with negation (and a side), a subset of the
   record, so it is compared on that subset: the "findings" field group (side, kind,
-  certainty) of the gold corpus. spaCy / negspaCy are optional: the row is skipped if absent.
+  certainty) of the gold corpus. spaCy / negspaCy are optional (``pip install -e '.[bench]'``):
+  the row says "not installed" if they are absent.
 
 Prints one table: reports/s (wall clock and per CPU-second), ms/report, findings F1 on the gold
 corpus, all-fields F1, with the machine's contention measured in the same run.
