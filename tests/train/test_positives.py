@@ -94,7 +94,7 @@ def test_breasts_that_state_the_same_are_not_driven_apart():
     assert plain > 0.3        # plain CLIP tied each image to its own wording
 
 
-def test_the_dataset_hands_each_breast_its_key(tmp_path):
+def test_the_dataset_hands_each_breast_its_key():
     recs = [BreastRecord("s1", "L", (None, None), "text one", "report"),
             BreastRecord("s2", "R", (None, None), "text two", "report")]
     ds = ClipBreastDataset(recs, (16, 8), augment=False, label_keys=[3, NO_KEY])

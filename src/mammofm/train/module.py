@@ -79,11 +79,13 @@ class ClipPretrainModule(pl.LightningModule):
         present = batch["view_present"]                       # (B, V)
         groups = torch.as_tensor(batch["group"], device=images.device, dtype=torch.long)  # (B,)
         flat = images[present]                                # (N, 1, H, W), N = present views
-        image_groups = groups[:, None].expand_as(present)[present]
-        keys = image_keys = None
-        if self.config.label_positives and "label_key" in batch:
-            keys = torch.as_tensor(batch["label_key"], device=images.device, dtype=torch.long)
-            image_keys = keys[:, None].expand_as(present)[present]
+        # label keys: NO_KEY (no extra positives) for every breast when label_positives is off
+        keys = torch.as_tensor(batch["label_key"], device=images.device, dtype=torch.long)
+
+        def per_image(t: torch.Tensor) -> torch.Tensor:  # (B,) -> one value per present view
+            return t[:, None].expand_as(present)[present]
+
+        image_groups, image_keys = per_image(groups), per_image(keys)
         if self.config.channels_last:
             flat = flat.contiguous(memory_format=torch.channels_last)
         img = self.model.encode_image(flat)

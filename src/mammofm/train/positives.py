@@ -44,7 +44,7 @@ def label_keys(texts: Sequence[str], lateralities: Sequence[str]) -> np.ndarray:
     """Dense int64 ids, one per text (equal id = equal key), ``NO_KEY`` where a text has none."""
     ids: dict[tuple[object, ...], int] = {}
     out = np.full(len(texts), NO_KEY, dtype=np.int64)
-    for i, (text, lat) in enumerate(zip(texts, lateralities)):
+    for i, (text, lat) in enumerate(zip(texts, lateralities, strict=True)):
         key = text_label_key(text, lat)
         if key is not None:
             out[i] = ids.setdefault(key, len(ids))
