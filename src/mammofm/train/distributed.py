@@ -4,12 +4,37 @@
 tensor (with its history) back in its slot, so each process back-propagates through its own
 samples while seeing everyone's as negatives (open_clip's approach). Ranks may hold different
 numbers of rows (a breast with one view): rows are padded to the largest count and trimmed.
+
+Also: forked training processes run torch single-threaded (``fork_safe_threads``).
 """
 
 from __future__ import annotations
 
+import os
+
 import torch
 import torch.distributed as dist
+
+_FORK_HOOK = False
+
+
+def _one_thread_in_child() -> None:
+    torch.set_num_threads(1)
+
+
+def fork_safe_threads() -> None:
+    """Make every process forked from now on run torch on one thread.
+
+    A process forked after its parent has used torch's OpenMP thread pool hangs in its first
+    parallel operation (GNU libgomp is not fork-safe; DataLoader workers set one thread for the
+    same reason). Fork-based strategies ("ddp_fork", "ddp_notebook") fork the training
+    processes, so without this a CPU run hangs whenever anything multi-threaded ran before it
+    in the same interpreter. On CPU the processes share the cores, so one thread each is also
+    the right count. Idempotent."""
+    global _FORK_HOOK
+    if not _FORK_HOOK and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_one_thread_in_child)
+        _FORK_HOOK = True
 
 
 def world() -> tuple[int, int]:

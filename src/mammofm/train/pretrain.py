@@ -25,6 +25,7 @@ import pandas as pd
 from mammofm.common.atomic import atomic_write_text
 
 from .config import ClipTrainConfig, TrainConfigError
+from .distributed import fork_safe_threads
 
 
 class TrainingInterrupted(RuntimeError):
@@ -161,6 +162,8 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
         enable_progress_bar=config.progress_bar, enable_model_summary=False,
         use_distributed_sampler=False, deterministic=False, default_root_dir=str(out))
     resume_from = _last_checkpoint(out) if config.resume else None
+    if "fork" in str(config.strategy) or "notebook" in str(config.strategy):
+        fork_safe_threads()
     torch.manual_seed(config.seed)
     try:
         trainer.fit(module, ckpt_path=resume_from)
