@@ -43,6 +43,11 @@ class ClipTrainConfig:
     # breasts whose texts state the same composition and findings (read by the report parser)
     # are positives of each other, not negatives (UniCL / MedCLIP-style; see train.positives)
     label_positives: bool = True
+    # report labels as targets (MedKLIP-style): a linear head on the pooled image features
+    # predicts the finding presence (BCE) and composition (CE) the parser read from each
+    # breast's text; training only, the saved model has no head. Needs label_positives.
+    report_label_weight: float = 0.0
+    report_composition_weight: float = 0.0
     num_workers: int = 0
     # optimisation
     batch_size: int = 16                          # breasts per step and process

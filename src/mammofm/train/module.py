@@ -15,7 +15,9 @@ import os
 from typing import Any
 
 import lightning.pytorch as pl
+import numpy as np
 import torch
+import torch.nn.functional as F
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from torch.utils.data import DataLoader
 
@@ -26,6 +28,7 @@ from mammofm.data import collate
 from .clip_data import ClipBreastDataset, EpochSampler
 from .config import ClipTrainConfig
 from .losses import ClipLoss
+from .positives import N_COMPOSITION
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -49,12 +52,20 @@ def cosine_with_warmup(step: int, warmup: int, total: int) -> float:
 
 class ClipPretrainModule(pl.LightningModule):
     def __init__(self, model: torch.nn.Module, config: ClipTrainConfig,
-                 dataset: ClipBreastDataset) -> None:
+                 dataset: ClipBreastDataset, key_table: Any = None) -> None:
         super().__init__()
         self.model = model
         self.config = config
         self.dataset = dataset
         self.loss_fn = ClipLoss(config.image_image_weight, config.text_text_weight)
+        # the report-label head (training only; see ClipTrainConfig.report_label_weight)
+        self.report_head: torch.nn.Linear | None = None
+        if key_table is not None and len(key_table) and (
+                config.report_label_weight > 0 or config.report_composition_weight > 0):
+            table = torch.as_tensor(np.asarray(key_table), dtype=torch.long)
+            self.register_buffer("key_table", table, persistent=False)
+            self.report_head = torch.nn.Linear(model.visual.num_features,
+                                               N_COMPOSITION + table.shape[1] - 1)
 
     # --- data ---------------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
@@ -88,11 +99,18 @@ class ClipPretrainModule(pl.LightningModule):
         image_groups, image_keys = per_image(groups), per_image(keys)
         if self.config.channels_last:
             flat = flat.contiguous(memory_format=torch.channels_last)
-        img = self.model.encode_image(flat)
+        feats = self.model.visual(flat)
+        img = F.normalize(self.model.image_projection(feats), dim=-1)  # = encode_image(flat)
         txt = self.model.encode_text(batch["text"])
         txt2 = self.model.encode_text(batch["text_2"]) if self.config.text_text_weight else None
         losses = self.loss_fn(img, image_groups, txt, groups, self.model.scale(), txt2,
                               image_keys=image_keys, text_keys=keys)
+        if self.report_head is not None:
+            findings, composition = self._report_label_losses(feats, image_keys)
+            losses["report_label_loss"] = findings
+            losses["report_composition_loss"] = composition
+            losses["loss"] = (losses["loss"] + self.config.report_label_weight * findings
+                              + self.config.report_composition_weight * composition)
         bs = len(groups)
         for name, value in losses.items():
             self.log(f"train/{name}", value.detach(), prog_bar=name == "loss", batch_size=bs,
@@ -100,10 +118,30 @@ class ClipPretrainModule(pl.LightningModule):
         self.log("train/temperature", 1.0 / self.model.scale().detach(), batch_size=bs)
         return losses["loss"]
 
+    def _report_label_losses(self, feats: torch.Tensor, keys: torch.Tensor
+                             ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(finding-presence BCE, composition CE) of the report-label head over the labels
+        each image's breast text states; a label the text leaves unknown adds nothing."""
+        assert self.report_head is not None
+        zero = feats.sum() * 0.0
+        known = keys >= 0
+        if not bool(known.any()):
+            return zero, zero
+        codes = self.key_table[keys[known]]                     # (n, F): composition first
+        out = self.report_head(feats[known]).float()
+        present, logits = codes[:, 1:], out[:, N_COMPOSITION:]
+        mask = present >= 0
+        findings = (F.binary_cross_entropy_with_logits(logits[mask], present[mask].float())
+                    if bool(mask.any()) else zero)
+        comp = codes[:, 0]
+        composition = (F.cross_entropy(out[:, :N_COMPOSITION], comp, ignore_index=-1)
+                       if bool((comp >= 0).any()) else zero)
+        return findings, composition
+
     # --- optimisation -------------------------------------------------------------------------
     def configure_optimizers(self) -> dict[str, Any]:
         decay, no_decay = [], []
-        for name, p in self.model.named_parameters():
+        for name, p in self.named_parameters():  # the model's and the report-label head's
             if not p.requires_grad:
                 continue
             (no_decay if p.ndim < 2 or "logit_scale" in name else decay).append(p)

@@ -23,6 +23,9 @@ KEY_FIELDS: tuple[str, ...] = ("composition", "mass", "calcification", "asymmetr
 
 NO_KEY = -1
 
+#: composition categories a-d: codes 0-3 in the first column of a key table
+N_COMPOSITION = 4
+
 
 def text_label_key(text: str, laterality: str) -> tuple[object, ...] | None:
     """The (composition, finding presence...) a breast's text states, or None when the parser
@@ -42,10 +45,27 @@ def text_label_key(text: str, laterality: str) -> tuple[object, ...] | None:
 
 def label_keys(texts: Sequence[str], lateralities: Sequence[str]) -> np.ndarray:
     """Dense int64 ids, one per text (equal id = equal key), ``NO_KEY`` where a text has none."""
+    return label_keys_and_table(texts, lateralities)[0]
+
+
+def _code(value: object) -> int:
+    """A label as a small int: presence 0/1, composition a-d 0-3, unknown -1."""
+    if value is None:
+        return -1
+    if isinstance(value, (bool, int, np.integer)):
+        return int(value)
+    return "abcd".index(str(getattr(value, "value", value)))
+
+
+def label_keys_and_table(texts: Sequence[str],
+                         lateralities: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``label_keys`` and what each key states: a (K, len(KEY_FIELDS)) int64 table of label
+    codes (``_code``; -1 unknown), row k for key id k (report-label targets, ``module``)."""
     ids: dict[tuple[object, ...], int] = {}
     out = np.full(len(texts), NO_KEY, dtype=np.int64)
     for i, (text, lat) in enumerate(zip(texts, lateralities, strict=True)):
         key = text_label_key(text, lat)
         if key is not None:
             out[i] = ids.setdefault(key, len(ids))
-    return out
+    table = np.array([[_code(v) for v in key] for key in ids], dtype=np.int64)
+    return out, table.reshape(len(ids), len(KEY_FIELDS))

@@ -131,11 +131,12 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
     config.save(out)
     model.config.provenance = {**model.config.provenance, "train_config": config.to_dict(),
                                "train_breasts": len(records)}
-    keys = None
+    keys = table = None
     if config.label_positives:
-        from .positives import label_keys
+        from .positives import label_keys_and_table
 
-        keys = label_keys([r.text for r in records], [r.laterality for r in records])
+        keys, table = label_keys_and_table([r.text for r in records],
+                                           [r.laterality for r in records])
         model.config.provenance["label_positives"] = {
             "distinct_keys": int(keys.max() + 1) if len(keys) else 0,
             "breasts_without_key": int((keys < 0).sum())}
@@ -143,7 +144,7 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
                                 augment_strength=config.augment_strength, seed=config.seed,
                                 text_drop_prob=config.text_drop_prob,
                                 text_shuffle=config.text_shuffle, label_keys=keys)
-    module = ClipPretrainModule(model, config, dataset)
+    module = ClipPretrainModule(model, config, dataset, key_table=table)
     ckpt = ModelCheckpoint(dirpath=out / "checkpoints", filename="epoch-{epoch:03d}",
                            every_n_epochs=config.checkpoint_every_n_epochs, save_top_k=-1,
                            save_last=True, auto_insert_metric_name=False)
