@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from typer.testing import CliRunner
 
@@ -46,15 +47,31 @@ def test_every_training_breast_gets_its_views_and_own_text(prepared_cohort):
     assert not torch.equal(ds[(3, key[1])]["images"], a["images"])  # new epoch, new draw
 
 
+def test_several_splits_pretrain_together(prepared_cohort):
+    cohort = load_cohort(prepared_cohort)
+    m = cohort.manifest
+    def breasts(split: str) -> set[tuple[str, str]]:
+        records, _ = build_records(cohort, ClipTrainConfig(train_split=split))
+        return {(r.study_id, r.laterality) for r in records}
+    train, val, both = breasts("train"), breasts("val"), breasts("train, val")
+    assert train and val and not train & val
+    assert both == train | val
+    test_studies = set(m.loc[m["split"] == "test", "study_id"].astype(str))
+    assert not {s for s, _ in both} & test_studies  # the held-out split never pretrains
+    with pytest.raises(ValueError, match="no split name"):
+        breasts(" , ")
+
+
 def test_cli_pretrain_clip_on_prepared_cohort(prepared_cohort, tmp_path):
     out = tmp_path / "run"
     res = CliRunner().invoke(app, ["pretrain", "clip", str(prepared_cohort), "--out", str(out),
                                    "--size", "64x40", "--max-steps", "2", "--batch-size", "4",
-                                   "--lr", "1e-3"])
+                                   "--lr", "1e-3", "--split", "train,val"])
     assert res.exit_code == 0, res.output
     model = load_model(out / "model")
     assert model.visual.image_size == (64, 40)
-    assert ClipTrainConfig.load(out).max_steps == 2
+    saved = ClipTrainConfig.load(out)
+    assert saved.max_steps == 2 and saved.train_split == "train,val"
     bad = CliRunner().invoke(app, ["pretrain", "clip", str(tmp_path / "nowhere"), "--out",
                                    str(out)])
     assert bad.exit_code == 2 and "nowhere" in bad.output

@@ -89,6 +89,8 @@ def register(app: typer.Typer) -> None:
         num_nodes: Optional[int] = typer.Option(None),
         strategy: Optional[str] = typer.Option(None, help="auto | ddp | ddp_spawn | fsdp"),
         labelled: list[Path] = typer.Option([], help="labelled manifest(s) turned into text"),
+        split: Optional[str] = typer.Option(None, help="split(s) whose reports pretrain, "
+                                            "comma-separated (default train; e.g. train,val)"),
         workers: Optional[int] = typer.Option(None), seed: Optional[int] = typer.Option(None),
         no_resume: bool = typer.Option(False, "--no-resume",
                                        help="start afresh even if checkpoints exist"),
@@ -107,7 +109,7 @@ def register(app: typer.Typer) -> None:
                  "accelerator": accelerator, "num_nodes": num_nodes, "strategy": strategy,
                  "num_workers": workers, "seed": seed,
                  "devices": (int(devices) if devices and devices.isdigit() else devices),
-                 "labelled_manifests": [str(p) for p in labelled] or None,
+                 "labelled_manifests": [str(p) for p in labelled] or None, "train_split": split,
                  "resume": False if no_resume else None}
         cfg = ClipTrainConfig.from_dict({**base.to_dict(),
                                          **{k: v for k, v in flags.items() if v is not None}})

@@ -37,14 +37,23 @@ class BreastRecord:
     source: str                          # "report" or "labels"
 
 
+def split_names(split: str) -> list[str]:
+    """The split names of a ``train_split`` value ("train" or "train,val")."""
+    names = [n.strip() for n in split.split(",") if n.strip()]
+    if not names:
+        raise ValueError(f"no split name in {split!r}")
+    return names
+
+
 def breast_records(manifest: pd.DataFrame, reports: Mapping[str, str] | None = None,
                    views: Sequence[str] = ("CC", "MLO"), split: str | None = "train",
                    seed: int = 0, use_labels: bool = True) -> tuple[list[BreastRecord], list[str]]:
     """(records, skipped): one record per breast with >= 1 usable view and non-empty text;
-    ``skipped`` says why each other breast was left out."""
+    ``skipped`` says why each other breast was left out. ``split`` may name several splits,
+    comma-separated ("train,val"); None takes every row."""
     df = manifest
     if split is not None and "split" in df.columns:
-        df = df[df["split"].astype(str) == split]
+        df = df[df["split"].astype(str).isin(split_names(split))]
     if "status" in df.columns:
         df = df[df["status"].fillna("ok").astype(str) == "ok"]
     df = df[df["image_path"].notna() & (df["image_path"].astype(str) != "")]

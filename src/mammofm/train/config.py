@@ -32,6 +32,8 @@ class ClipTrainConfig:
     image_size: tuple[int, int] | None = None     # None: the model config's; else resize to it
     seed: int = 0
     # data
+    # the split(s) whose reports pretrain, comma-separated: a hospital pretrains on every
+    # reported exam it has ("train,val") and labels only some of them
     train_split: str = "train"
     views: tuple[str, ...] = ("CC", "MLO")        # the images of a breast that are positives
     labelled_manifests: list[str] = field(default_factory=list)  # image-label sets -> text
