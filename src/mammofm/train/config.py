@@ -57,6 +57,9 @@ class ClipTrainConfig:
     max_epochs: int = 5
     max_steps: int = -1                           # > 0 stops earlier
     lr: float = 5e-5
+    # the text tower's own rate (None: ``lr``): a pretrained text tower (MiniLM, BERT) next to
+    # an image tower trained from scratch needs a far smaller one than the image tower
+    text_lr: float | None = None
     weight_decay: float = 0.1
     warmup_steps: int = 0
     # the recipe's extra terms, at 0.1: at 1.0 on a few hundred synthetic breasts the

@@ -140,13 +140,18 @@ class ClipPretrainModule(pl.LightningModule):
 
     # --- optimisation -------------------------------------------------------------------------
     def configure_optimizers(self) -> dict[str, Any]:
-        decay, no_decay = [], []
+        cfg = self.config
+        text_lr = cfg.lr if cfg.text_lr is None else cfg.text_lr
+        groups: dict[tuple[bool, float], list[torch.nn.Parameter]] = {}
         for name, p in self.named_parameters():  # the model's and the report-label head's
             if not p.requires_grad:
                 continue
-            (no_decay if p.ndim < 2 or "logit_scale" in name else decay).append(p)
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": self.config.weight_decay},
-                                 {"params": no_decay, "weight_decay": 0.0}], lr=self.config.lr)
+            decay = not (p.ndim < 2 or "logit_scale" in name)
+            lr = text_lr if name.startswith("model.text.") else cfg.lr
+            groups.setdefault((decay, lr), []).append(p)
+        opt = torch.optim.AdamW([{"params": ps, "lr": lr,
+                                  "weight_decay": cfg.weight_decay if decay else 0.0}
+                                 for (decay, lr), ps in groups.items()], lr=cfg.lr)
         total = max(1, int(self.trainer.estimated_stepping_batches))
         warmup = self.config.warmup_steps
         sched = torch.optim.lr_scheduler.LambdaLR(

@@ -88,10 +88,17 @@ def _initial_model(config: ClipTrainConfig, records: list, out: Path) -> Any:
         overrides["image_size"] = tuple(config.image_size)
     corpus = [r.text for r in records] if config.train_tokenizer else None
     model = create_model(config.model, text_corpus=corpus, seed=config.seed, **overrides)
-    model.config.provenance = {**model.config.provenance, "init": "random (seeded)",
-                               "seed": config.seed}
+    image_from = model.config.vision.checkpoint
+    text_from = model.config.text.source if model.config.text.kind == "hf" else None
+    init = "random (seeded)"
+    if image_from or text_from:
+        init = (f"image tower {'from ' + image_from if image_from else 'random (seeded)'}, "
+                f"text tower {'from ' + text_from if text_from else 'random (seeded)'}")
+    model.config.provenance = {**model.config.provenance, "init": init, "seed": config.seed}
     model.save_pretrained(init_dir)
-    return model
+    # train mode throughout, as a resumed run has it: a transformers text tower comes out of
+    # from_pretrained in eval mode (no dropout), which a resumed run would not repeat
+    return model.train()
 
 
 def _last_checkpoint(out: Path) -> str | None:
