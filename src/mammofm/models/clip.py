@@ -70,7 +70,11 @@ class MammoCLIP(nn.Module):
     # --- running ------------------------------------------------------------------------------
     def encode_image(self, images: torch.Tensor, normalize: bool = True) -> torch.Tensor:
         """(B, C, H, W) in [0, 1] -> (B, E)."""
-        z = self.image_projection(self.visual(images))
+        return self.project_image(self.visual(images), normalize)
+
+    def project_image(self, features: torch.Tensor, normalize: bool = True) -> torch.Tensor:
+        """Pooled image-tower features (B, F) -> joint-space embeddings (B, E)."""
+        z = self.image_projection(features)
         return F.normalize(z, dim=-1) if normalize else z
 
     def encode_text(self, texts: list[str], normalize: bool = True) -> torch.Tensor:

@@ -100,7 +100,7 @@ class ClipPretrainModule(pl.LightningModule):
         if self.config.channels_last:
             flat = flat.contiguous(memory_format=torch.channels_last)
         feats = self.model.visual(flat)
-        img = F.normalize(self.model.image_projection(feats), dim=-1)  # = encode_image(flat)
+        img = self.model.project_image(feats)  # = encode_image(flat); feats feed the head
         txt = self.model.encode_text(batch["text"])
         txt2 = self.model.encode_text(batch["text_2"]) if self.config.text_text_weight else None
         losses = self.loss_fn(img, image_groups, txt, groups, self.model.scale(), txt2,
