@@ -2,6 +2,9 @@
 
     .venv/bin/python benchmarks/mammoclip.py            # full run (<= ~15 min on 2 CPU cores)
     .venv/bin/python benchmarks/mammoclip.py --quick    # smoke run (a few minutes)
+    .venv/bin/python benchmarks/mammoclip.py --text minilm --report-label-weight 5
+        # a pretraining variant (pretrained MiniLM text tower, report-label head): its
+        # results go to benchmarks/results/<variant>/, the judged default run's stay put
 
 On a CPU shared with other jobs, run it with ``OMP_NUM_THREADS=1``: two OpenMP threads on an
 oversubscribed machine spin and run several times slower than one.
@@ -68,6 +71,11 @@ class Settings:
     workers: int = 2
     stitch: int = 4  # shift-and-stitch factor of the heatmaps (stride 32 -> 8)
     pointing_tolerance: float = 4.0  # px at the benchmark image size
+    # pretraining variants (the defaults are the judged run; a variant writes to out/<variant>)
+    text: str = "bert-small"  # or "minilm": the offline all-MiniLM-L6-v2, at text_lr
+    text_lr: float = 5e-5
+    report_label_weight: float = 0.0  # train.ClipTrainConfig's report-label head
+    report_composition_weight: float = 0.0
     saliency_sigma: float = 2.0  # px: smoothing of the saliency maps, about a mass's radius
     work: Path = HERE / ".work" / "mammoclip"
     out: Path = HERE / "results"
@@ -101,17 +109,33 @@ def make_cohort(s: Settings) -> Path:
 def pretrain(s: Settings, prepared: Any, out: Path, epochs: int, **overrides: Any) -> Any:
     from mammofm.train import ClipTrainConfig, pretrain_clip
 
+    minilm = s.text == "minilm"
     cfg = ClipTrainConfig(output_dir=str(out), model="mammoclip-tiny", seed=s.seed,
                           batch_size=s.batch_size, max_epochs=epochs, lr=s.lr,
                           warmup_steps=10, image_size=s.size, tensorboard=False,
-                          progress_bar=True, resume=True)
+                          progress_bar=True, resume=True,
+                          model_overrides={"text": {"kind": "hf", "source": "minilm",
+                                                    "pooling": "mean"}} if minilm else {},
+                          text_lr=s.text_lr if minilm else None,
+                          report_label_weight=s.report_label_weight,
+                          report_composition_weight=s.report_composition_weight)
     return pretrain_clip(prepared, cfg, **overrides)
 
 
 def _run_name(s: Settings) -> str:
     """The pretraining folder of these settings (a resumed run must not mix settings)."""
     return (f"pretrain-p{s.patients}-lp-s{s.seed}-g{s.lesion_gain:g}-{s.size[0]}x{s.size[1]}"
-            f"-e{s.epochs}-b{s.batch_size}-lr{s.lr:g}")
+            f"-e{s.epochs}-b{s.batch_size}-lr{s.lr:g}") + (f"-{variant(s)}" if variant(s) else "")
+
+
+def variant(s: Settings) -> str:
+    """A name for non-default pretraining settings ("" for the judged default run)."""
+    parts = []
+    if s.text != "bert-small":
+        parts.append(f"{s.text}-tlr{s.text_lr:g}")
+    if s.report_label_weight or s.report_composition_weight:
+        parts.append(f"rl{s.report_label_weight:g}-rc{s.report_composition_weight:g}")
+    return "-".join(parts)
 
 
 def zero_shot_rows(model: Any, test_feats: Any, s: Settings) -> tuple[list[Row], dict]:
@@ -377,7 +401,12 @@ def render_markdown(rows: list[Row], s: Settings, timings: dict[str, float], met
              f"{meta['test_patients']} test, split by patient), seed {s.seed}, images "
              f"{s.size[0]}x{s.size[1]}, finding contrast x{s.lesion_gain:g} (teaching cohort; "
              f"1 = physical), pretraining {s.epochs} epochs of batch {s.batch_size}, lr "
-             f"{s.lr:g}; {meta['cpu']}.", "",
+             f"{s.lr:g}; text tower {s.text}"
+             + (f" (lr {s.text_lr:g})" if s.text != "bert-small" else "")
+             + (f"; report-label head {s.report_label_weight:g} / "
+                f"{s.report_composition_weight:g}"
+                if s.report_label_weight or s.report_composition_weight else "")
+             + f"; {meta['cpu']}.", "",
              "| check | value | baseline / target | verdict |", "| --- | --- | --- | --- |"]
     lines += [f"| {r.check} | {r.value} | {r.baseline} | {r.verdict} |" for r in rows]
     lines += ["", "Wall time per step (s): " + ", ".join(f"{k} {v:.0f}"
@@ -409,13 +438,25 @@ def parse(argv: list[str] | None) -> Settings:
     p.add_argument("--work", type=Path, default=Settings.work)
     p.add_argument("--out", type=Path, default=Settings.out)
     p.add_argument("--size", default="x".join(map(str, Settings.size)), help="HxW")
+    p.add_argument("--text", choices=("bert-small", "minilm"), default=Settings.text,
+                   help="text tower: bert-small trained here, or the offline MiniLM")
+    p.add_argument("--text-lr", type=float, default=Settings.text_lr,
+                   help="learning rate of the MiniLM text tower")
+    p.add_argument("--report-label-weight", type=float, default=0.0,
+                   help="weight of the report-label head's finding BCE (0: off)")
+    p.add_argument("--report-composition-weight", type=float, default=0.0,
+                   help="weight of the report-label head's composition CE (0: off)")
     p.add_argument("--quick", action="store_true", help="tiny smoke run (minutes)")
     a = p.parse_args(argv)
     from mammofm.synth import parse_size
 
     s = Settings(patients=a.patients, epochs=a.epochs, seed=a.seed, workers=a.workers,
                  lesion_gain=a.lesion_gain,
-                 work=a.work, out=a.out, size=parse_size(a.size))
+                 work=a.work, out=a.out, size=parse_size(a.size), text=a.text,
+                 text_lr=a.text_lr, report_label_weight=a.report_label_weight,
+                 report_composition_weight=a.report_composition_weight)
+    if variant(s):
+        s.out = s.out / variant(s)  # the judged default results stay where they are
     if a.quick:
         s.patients, s.epochs, s.finetune_epochs = min(s.patients, 40), min(s.epochs, 2), 1
         s.seeds, s.n_resamples = (0,), 200
