@@ -65,8 +65,12 @@ def test_the_head_scores_exactly_the_stated_labels():
     findings.backward()
     assert module.report_head.weight.grad is not None and module.report_head.weight.grad.abs().sum() > 0
     # rows without a key add nothing
+    module.report_head.zero_grad()
     none_f, none_c = module._report_label_losses(feats, torch.full((3,), NO_KEY))
     assert none_f.item() == 0.0 and none_c.item() == 0.0
+    (none_f + none_c).backward()  # the head still takes part (zero gradients), as DDP needs
+    assert module.report_head.weight.grad is not None
+    assert module.report_head.weight.grad.abs().sum() == 0
     # off by default: no head
     assert _module(0.0, 0.0, table).report_head is None
 

@@ -123,7 +123,9 @@ class ClipPretrainModule(pl.LightningModule):
         """(finding-presence BCE, composition CE) of the report-label head over the labels
         each image's breast text states; a label the text leaves unknown adds nothing."""
         assert self.report_head is not None
-        zero = feats.sum() * 0.0
+        # through the head even when nothing is known, so that every step uses its parameters
+        # (DDP without find_unused_parameters fails on a step that leaves one out)
+        zero = self.report_head(feats).sum() * 0.0
         known = keys >= 0
         if not bool(known.any()):
             return zero, zero
