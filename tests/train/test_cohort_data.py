@@ -58,7 +58,7 @@ def test_several_splits_pretrain_together(prepared_cohort):
     assert both == train | val
     test_studies = set(m.loc[m["split"] == "test", "study_id"].astype(str))
     assert not {s for s, _ in both} & test_studies  # the held-out split never pretrains
-    with pytest.raises(ValueError, match="no split name"):
+    with pytest.raises(ValueError, match="names no split"):
         breasts(" , ")
 
 
@@ -75,3 +75,6 @@ def test_cli_pretrain_clip_on_prepared_cohort(prepared_cohort, tmp_path):
     bad = CliRunner().invoke(app, ["pretrain", "clip", str(tmp_path / "nowhere"), "--out",
                                    str(out)])
     assert bad.exit_code == 2 and "nowhere" in bad.output
+    bad_split = CliRunner().invoke(app, ["pretrain", "clip", str(prepared_cohort), "--out",
+                                         str(tmp_path / "run2"), "--split", " , "])
+    assert bad_split.exit_code == 2 and "names no split" in bad_split.output

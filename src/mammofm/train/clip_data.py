@@ -20,6 +20,7 @@ from torch.utils.data import Dataset, Sampler
 
 from mammofm.common.seed import derive_seed, rng
 
+from .config import TrainConfigError
 from .label_text import labels_to_text
 from .positives import NO_KEY
 from .text import augment_sentences, split_report_by_side
@@ -41,7 +42,8 @@ def split_names(split: str) -> list[str]:
     """The split names of a ``train_split`` value ("train" or "train,val")."""
     names = [n.strip() for n in split.split(",") if n.strip()]
     if not names:
-        raise ValueError(f"no split name in {split!r}")
+        raise TrainConfigError(f"train_split {split!r} names no split (e.g. 'train' or "
+                               "'train,val')")
     return names
 
 
