@@ -79,6 +79,9 @@ def test_bad_config_and_empty_split_are_named(toy_set, tmp_path):
         ClipTrainConfig.from_dict({"bach_size": 3})
     with pytest.raises(TrainConfigError, match="no training breasts.*'nope'"):
         pretrain_clip(toy_set, _config(tmp_path, "x", train_split="nope"))
+    with pytest.raises(TrainConfigError, match="need label_positives"):
+        pretrain_clip(toy_set, _config(tmp_path, "y", label_positives=False,
+                                       report_label_weight=1.0))
 
 
 class _Sigterm(pl.Callback):

@@ -47,7 +47,8 @@ class ClipTrainConfig:
     label_positives: bool = True
     # report labels as targets (MedKLIP-style): a linear head on the pooled image features
     # predicts the finding presence (BCE) and composition (CE) the parser read from each
-    # breast's text; training only, the saved model has no head. Needs label_positives.
+    # breast's text; training only, the saved model has no head. Needs label_positives
+    # (an error otherwise, not a silent no-op).
     report_label_weight: float = 0.0
     report_composition_weight: float = 0.0
     num_workers: int = 0

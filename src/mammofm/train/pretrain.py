@@ -129,6 +129,10 @@ def pretrain_clip(data: Any, config: ClipTrainConfig | Mapping[str, Any] | None 
         config = ClipTrainConfig.from_dict(dict(config))
     if overrides:
         config = ClipTrainConfig.from_dict({**config.to_dict(), **overrides})
+    if (config.report_label_weight or config.report_composition_weight) and \
+            not config.label_positives:
+        raise TrainConfigError("report_label_weight / report_composition_weight need "
+                               "label_positives (the head's targets are the parsed label keys)")
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     seed_everything(config.seed)
