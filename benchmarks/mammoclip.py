@@ -124,8 +124,9 @@ def pretrain(s: Settings, prepared: Any, out: Path, epochs: int, **overrides: An
 
 def _run_name(s: Settings) -> str:
     """The pretraining folder of these settings (a resumed run must not mix settings)."""
-    return (f"pretrain-p{s.patients}-lp-s{s.seed}-g{s.lesion_gain:g}-{s.size[0]}x{s.size[1]}"
-            f"-e{s.epochs}-b{s.batch_size}-lr{s.lr:g}") + (f"-{variant(s)}" if variant(s) else "")
+    name = (f"pretrain-p{s.patients}-lp-s{s.seed}-g{s.lesion_gain:g}-{s.size[0]}x{s.size[1]}"
+            f"-e{s.epochs}-b{s.batch_size}-lr{s.lr:g}")
+    return f"{name}-{variant(s)}" if variant(s) else name
 
 
 def variant(s: Settings) -> str:

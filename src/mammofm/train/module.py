@@ -123,14 +123,15 @@ class ClipPretrainModule(pl.LightningModule):
         """(finding-presence BCE, composition CE) of the report-label head over the labels
         each image's breast text states; a label the text leaves unknown adds nothing."""
         assert self.report_head is not None
-        # through the head even when nothing is known, so that every step uses its parameters
-        # (DDP without find_unused_parameters fails on a step that leaves one out)
-        zero = self.report_head(feats).sum() * 0.0
+        # every row goes through the head, even when nothing is known, so that every step uses
+        # its parameters (DDP without find_unused_parameters fails on a step that leaves one out)
+        scores = self.report_head(feats).float()
+        zero = scores.sum() * 0.0
         known = keys >= 0
         if not bool(known.any()):
             return zero, zero
         codes = self.key_table[keys[known]]                     # (n, F): composition first
-        out = self.report_head(feats[known]).float()
+        out = scores[known]
         present, logits = codes[:, 1:], out[:, N_COMPOSITION:]
         mask = present >= 0
         findings = (F.binary_cross_entropy_with_logits(logits[mask], present[mask].float())
